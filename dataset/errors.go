@@ -1,0 +1,59 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+)
+
+// These errors describe bad input to ReadCSV. They come back wrapped in a
+// *ParseError that says where in the input the problem is; check them with
+// errors.Is.
+var (
+	ErrEmpty           = errors.New("dataset: empty input")
+	ErrRagged          = errors.New("dataset: wrong number of fields")
+	ErrNotNumber       = errors.New("dataset: not a number")
+	ErrNonFinite       = errors.New("dataset: NaN or infinite value")
+	ErrDuplicateHeader = errors.New("dataset: duplicate column name")
+	ErrEmptyHeader     = errors.New("dataset: empty column name")
+	ErrNoLabel         = errors.New("dataset: label column not found")
+	ErrNoFeatures      = errors.New("dataset: no feature columns")
+	ErrUnknownClass    = errors.New("dataset: label is not one of the given classes")
+	ErrTooFewClasses   = errors.New("dataset: too few classes")
+)
+
+// These errors describe a data set or arguments that an operation cannot
+// work with.
+var (
+	// ErrInvalid reports a Dataset whose fields disagree with each other
+	// (shape, labels out of range, duplicate names).
+	ErrInvalid = errors.New("dataset: invalid data set")
+	// ErrBadIndex reports an index outside the data set.
+	ErrBadIndex = errors.New("dataset: index out of range")
+	// ErrBadSplit reports split arguments that cannot be met (a fraction
+	// outside (0, 1), k below 2 or above the number of rows, an empty part).
+	ErrBadSplit = errors.New("dataset: bad split")
+)
+
+// ParseError is returned by ReadCSV for input it cannot read. Line and
+// Column are 1-based; Column counts fields (not bytes) and is 0 when the
+// problem concerns the whole line or the whole input. Err is one of the
+// package's sentinel errors or an error from encoding/csv.
+type ParseError struct {
+	Line   int
+	Column int
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	switch {
+	case e.Line == 0:
+		return e.Err.Error()
+	case e.Column == 0:
+		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+	default:
+		return fmt.Sprintf("line %d, column %d: %v", e.Line, e.Column, e.Err)
+	}
+}
+
+// Unwrap returns the underlying error.
+func (e *ParseError) Unwrap() error { return e.Err }
