@@ -1,0 +1,182 @@
+package track
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// The database layout. Every bucket is top-level and named "track/...", so
+// track can share a file with other packages. Run ids are 16 raw bytes in
+// keys; names, keys and values never hold a NUL byte, so 0x00 ends a
+// variable-length part.
+//
+//	track/meta             "schema" -> uint64 (1)
+//	track/experiments      exp(8) -> expRec
+//	track/experiment_names name -> exp(8)
+//	track/runs             run(16) -> runRec
+//	track/params           run(16) key -> value
+//	track/tags             run(16) key -> value
+//	track/metrics          run(16) key -> metricRec (the latest value)
+//	track/history          run(16) key 0x00 seq(8) -> metricRec
+//	track/inputs           run(16) seq(8) -> Input
+//	track/artifacts        run(16) path -> artRec
+//	track/blobrefs         sha256(32) run(16) -> ""
+//	track/index            exp(8) kind name 0x00 value run(16) -> ""
+//
+// In track/index, kind is 'a' (attribute), 'm' (latest metric), 'p'
+// (param) or 't' (tag); value is 8 order-preserving bytes for numbers
+// (floatKey, intKey) or the string followed by 0x00. The index holds every
+// run, deleted ones included, so a run is found in it by any attribute,
+// latest metric, param or tag; see search.go for how queries use it.
+const (
+	bucketMeta      = "track/meta"
+	bucketExps      = "track/experiments"
+	bucketExpNames  = "track/experiment_names"
+	bucketRuns      = "track/runs"
+	bucketParams    = "track/params"
+	bucketTags      = "track/tags"
+	bucketMetrics   = "track/metrics"
+	bucketHistory   = "track/history"
+	bucketInputs    = "track/inputs"
+	bucketArtifacts = "track/artifacts"
+	bucketBlobRefs  = "track/blobrefs"
+	bucketIndex     = "track/index"
+)
+
+var bucketNames = []string{
+	bucketMeta, bucketExps, bucketExpNames, bucketRuns, bucketParams, bucketTags,
+	bucketMetrics, bucketHistory, bucketInputs, bucketArtifacts, bucketBlobRefs, bucketIndex,
+}
+
+const schemaVersion = 1
+
+// Index kinds.
+const (
+	kindAttr   = 'a'
+	kindMetric = 'm'
+	kindParam  = 'p'
+	kindTag    = 't'
+)
+
+// Attributes kept in the index.
+const (
+	attrStart  = "start_time"
+	attrEnd    = "end_time"
+	attrStatus = "status"
+	attrName   = "run_name"
+	attrParent = "parent_run_id"
+)
+
+func initBuckets(tx *bbolt.Tx) error {
+	for _, name := range bucketNames {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket([]byte(bucketMeta))
+	if meta.Get([]byte("schema")) == nil {
+		return meta.Put([]byte("schema"), u64(schemaVersion))
+	}
+	return checkSchema(meta)
+}
+
+func checkSchema(meta *bbolt.Bucket) error {
+	v := meta.Get([]byte("schema"))
+	if len(v) != 8 {
+		return fmt.Errorf("%w: schema version is %d bytes", ErrCorrupt, len(v))
+	}
+	if n := binary.BigEndian.Uint64(v); n != schemaVersion {
+		return fmt.Errorf("%w: database schema %d, this package reads %d", ErrCorrupt, n, schemaVersion)
+	}
+	return nil
+}
+
+// txn is a bbolt transaction with track's buckets looked up.
+type txn struct {
+	st  *Store
+	tx  *bbolt.Tx
+	now int64 // Unix milliseconds, read once per write transaction
+
+	meta, exps, expNames, runs, params, tags, metrics, history,
+	inputs, artifacts, blobRefs, index *bbolt.Bucket
+}
+
+func bind(st *Store, tx *bbolt.Tx) *txn {
+	b := func(name string) *bbolt.Bucket { return tx.Bucket([]byte(name)) }
+	t := &txn{
+		st: st, tx: tx,
+		meta: b(bucketMeta), exps: b(bucketExps), expNames: b(bucketExpNames),
+		runs: b(bucketRuns), params: b(bucketParams), tags: b(bucketTags),
+		metrics: b(bucketMetrics), history: b(bucketHistory), inputs: b(bucketInputs),
+		artifacts: b(bucketArtifacts), blobRefs: b(bucketBlobRefs), index: b(bucketIndex),
+	}
+	if tx.Writable() {
+		t.now = st.now().UnixMilli()
+		// Keys under a run id mostly arrive in order (run ids start with
+		// their creation time), so pack those pages fuller than bbolt's
+		// default of one half.
+		for _, bk := range []*bbolt.Bucket{t.runs, t.params, t.tags, t.metrics, t.history, t.inputs, t.artifacts} {
+			bk.FillPercent = 0.9
+		}
+	}
+	return t
+}
+
+// runKey returns run id + key, the key of a param, tag, latest metric or
+// artifact.
+func runKey(id runID, key string) []byte {
+	k := make([]byte, 0, 16+len(key))
+	k = append(k, id[:]...)
+	return append(k, key...)
+}
+
+// historyPrefix returns the prefix of a metric's history keys.
+func historyPrefix(id runID, key string) []byte {
+	return append(runKey(id, key), 0)
+}
+
+// indexPrefix returns the prefix of one column's index entries in one
+// experiment: exp kind name 0x00.
+func indexPrefix(exp uint64, kind byte, name string) []byte {
+	k := make([]byte, 0, 10+len(name)+8+16)
+	k = binary.BigEndian.AppendUint64(k, exp)
+	k = append(k, kind)
+	k = append(k, name...)
+	return append(k, 0)
+}
+
+func indexNumKey(prefix []byte, v uint64, id runID) []byte {
+	k := make([]byte, 0, len(prefix)+8+16)
+	k = append(k, prefix...)
+	k = binary.BigEndian.AppendUint64(k, v)
+	return append(k, id[:]...)
+}
+
+func indexStrKey(prefix []byte, v string, id runID) []byte {
+	k := make([]byte, 0, len(prefix)+len(v)+1+16)
+	k = append(k, prefix...)
+	k = append(k, v...)
+	k = append(k, 0)
+	return append(k, id[:]...)
+}
+
+// Index maintenance. put and del take the old and new values so that a
+// change is one delete and one insert.
+
+func (t *txn) indexNum(exp uint64, kind byte, name string, id runID, v uint64) error {
+	return t.index.Put(indexNumKey(indexPrefix(exp, kind, name), v, id), nil)
+}
+
+func (t *txn) unindexNum(exp uint64, kind byte, name string, id runID, v uint64) error {
+	return t.index.Delete(indexNumKey(indexPrefix(exp, kind, name), v, id))
+}
+
+func (t *txn) indexStr(exp uint64, kind byte, name string, id runID, v string) error {
+	return t.index.Put(indexStrKey(indexPrefix(exp, kind, name), v, id), nil)
+}
+
+func (t *txn) unindexStr(exp uint64, kind byte, name string, id runID, v string) error {
+	return t.index.Delete(indexStrKey(indexPrefix(exp, kind, name), v, id))
+}

@@ -1,0 +1,67 @@
+package track
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits on what is stored, in bytes (MLflow's, where it has one).
+const (
+	MaxNameLen       = 250  // keys of params, tags and metrics; run names
+	MaxExperimentLen = 500  // experiment names
+	MaxParamLen      = 6000 // param values
+	MaxTagLen        = 8000 // tag values
+	maxInputField    = 1000 // fields of an Input
+)
+
+// checkText reports whether s can be stored: valid UTF-8, no NUL byte, at
+// most max bytes, and (if !empty) not empty.
+func checkText(what, s string, max int, empty bool) error {
+	switch {
+	case s == "" && !empty:
+		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
+	case len(s) > max:
+		return fmt.Errorf("%w: %s is %d bytes, more than %d", ErrInvalid, what, len(s), max)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalid, what, s)
+	case strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("%w: %s %q holds a NUL byte", ErrInvalid, what, s)
+	}
+	return nil
+}
+
+func checkKey(what, key string) error { return checkText(what+" key", key, MaxNameLen, false) }
+
+func checkParam(key, value string) error {
+	if err := checkKey("param", key); err != nil {
+		return err
+	}
+	return checkText(fmt.Sprintf("value of param %q", key), value, MaxParamLen, true)
+}
+
+func checkTag(key, value string) error {
+	if err := checkKey("tag", key); err != nil {
+		return err
+	}
+	return checkText(fmt.Sprintf("value of tag %q", key), value, MaxTagLen, true)
+}
+
+func (in Input) check() error {
+	if err := checkText("input name", in.Name, maxInputField, false); err != nil {
+		return err
+	}
+	for _, f := range []struct{ what, v string }{
+		{"input version", in.Version}, {"input source", in.Source}, {"input context", in.Context},
+	} {
+		if err := checkText(f.what, f.v, maxInputField, true); err != nil {
+			return err
+		}
+	}
+	if in.Digest != "" {
+		if _, err := parseDigest(in.Digest); err != nil {
+			return err
+		}
+	}
+	return nil
+}
