@@ -77,7 +77,7 @@ func TestExperiment(t *testing.T) {
 
 func TestRunLifecycle(t *testing.T) {
 	st := openStore(t, track.Options{})
-	exp := mustExperiment(t, st, "e") // clock: t0
+	exp := mustExperiment(t, st, "e")                                                                     // clock: t0
 	run := mustStart(t, exp, track.RunOptions{Name: "baseline", Tags: map[string]string{"stage": "dev"}}) // t0+1s
 	if err := run.LogParams(ctx, map[string]string{"C": "1", "solver": "lbfgs"}); err != nil {
 		t.Fatal(err)
