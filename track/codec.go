@@ -154,13 +154,18 @@ func (d *dec) boolean() bool {
 	}
 }
 
-// finish returns the first decoding error, or an error if bytes are left.
-func (d *dec) finish(what string) error {
+// end returns the first decoding error, or an error if bytes are left.
+func (d *dec) end() error {
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d trailing bytes", len(d.b))
 	}
-	if d.err != nil {
-		return fmt.Errorf("%w: %s record: %w", ErrCorrupt, what, d.err)
+	return d.err
+}
+
+// finish is end for a stored record: its error wraps ErrCorrupt.
+func (d *dec) finish(what string) error {
+	if err := d.end(); err != nil {
+		return fmt.Errorf("%w: %s record: %w", ErrCorrupt, what, err)
 	}
 	return nil
 }
@@ -328,28 +333,23 @@ func decodeArtifact(b []byte) (artRec, error) {
 	return a, d.finish("artifact")
 }
 
+// nanKey is floatKey(NaN): above the key of every number.
+const nanKey = math.MaxUint64
+
 // floatKey maps a float64 to a uint64 whose unsigned order is the numeric
-// order, with every NaN mapped to one value above +Inf.
+// order: -0 and +0 map to one key, every NaN to nanKey, above +Inf.
 func floatKey(v float64) uint64 {
-	if v != v {
-		return math.MaxUint64 >> 1 // above +Inf's key, below nothing we store
+	switch {
+	case v != v:
+		return nanKey
+	case v == 0:
+		return 1 << 63
 	}
 	b := math.Float64bits(v)
 	if b>>63 == 1 {
 		return ^b
 	}
 	return b | 1<<63
-}
-
-// floatFromKey inverts floatKey.
-func floatFromKey(k uint64) float64 {
-	if k == math.MaxUint64>>1 {
-		return math.NaN()
-	}
-	if k>>63 == 1 {
-		return math.Float64frombits(k &^ (1 << 63))
-	}
-	return math.Float64frombits(^k)
 }
 
 // intKey maps an int64 to a uint64 with the same order.

@@ -1,0 +1,245 @@
+package track_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cairn-ml/cairn/track"
+)
+
+func TestArtifacts(t *testing.T) {
+	st := openStore(t, track.Options{})
+	exp := mustExperiment(t, st, "e")
+	run := mustStart(t, exp, track.RunOptions{})
+	other := mustStart(t, exp, track.RunOptions{})
+	model := []byte(`{"coef":[1,2,3]}`)
+	a, err := run.LogArtifact(ctx, "model/coef.json", bytes.NewReader(model))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(model)
+	want := "sha256:" + hex.EncodeToString(sum[:])
+	if a.Digest != want || a.Size != int64(len(model)) || a.Path != "model/coef.json" {
+		t.Errorf("LogArtifact = %+v, want digest %s size %d", a, want, len(model))
+	}
+	// The blob sits at objects/<hex[:2]>/<hex[2:]> beside the database.
+	h := hex.EncodeToString(sum[:])
+	if _, err := os.Stat(filepath.Join(filepath.Dir(st.Path()), "objects", h[:2], h[2:])); err != nil {
+		t.Errorf("blob file: %v", err)
+	}
+	got, err := st.ReadArtifact(ctx, run.ID(), "model/coef.json")
+	if err != nil || !bytes.Equal(got, model) {
+		t.Errorf("ReadArtifact = %q, %v; want %q", got, err, model)
+	}
+	// Same bytes in another run: one blob, two references.
+	if _, err := other.LogArtifact(ctx, "copy.json", bytes.NewReader(model)); err != nil {
+		t.Fatal(err)
+	}
+	// Replacing an artifact.
+	if _, err := run.LogArtifact(ctx, "notes.txt", strings.NewReader("v1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.LogArtifact(ctx, "notes.txt", strings.NewReader("v2")); err != nil {
+		t.Fatal(err)
+	}
+	list, err := st.Artifacts(ctx, run.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, a := range list {
+		paths = append(paths, a.Path)
+	}
+	if diff := cmp.Diff([]string{"model/coef.json", "notes.txt"}, paths); diff != "" {
+		t.Errorf("Artifacts (-want +got):\n%s", diff)
+	}
+	if got, err := st.ReadArtifact(ctx, run.ID(), "notes.txt"); err != nil || string(got) != "v2" {
+		t.Errorf("replaced artifact = %q, %v", got, err)
+	}
+	rc, info, err := st.OpenArtifact(ctx, other.ID(), "copy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(streamed, model) || info.Digest != want {
+		t.Errorf("OpenArtifact = %q %+v", streamed, info)
+	}
+	for _, tc := range []struct {
+		name, run, path string
+		want            error
+	}{
+		{"unknown path", run.ID(), "nope", track.ErrNotFound},
+		{"unknown run", strings.Repeat("0", 32), "model/coef.json", track.ErrNotFound},
+		{"bad path", run.ID(), "../x", track.ErrInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := st.ReadArtifact(ctx, tc.run, tc.path); !errors.Is(err, tc.want) {
+				t.Errorf("ReadArtifact(%q) = %v, want %v", tc.path, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestArtifactPaths(t *testing.T) {
+	st := openStore(t, track.Options{})
+	run := mustStart(t, mustExperiment(t, st, "e"), track.RunOptions{})
+	for _, p := range []string{"model.json", "plots/roc.svg", "a.b/c-d_e", ".hidden", "x..y"} {
+		if _, err := run.LogArtifact(ctx, p, strings.NewReader(p)); err != nil {
+			t.Errorf("LogArtifact(%q): %v", p, err)
+		}
+	}
+	for _, p := range []string{
+		"", ".", "..", "../x", "a/../../x", "a/./b", "/etc/passwd", "a//b", "a/", `a\b`, `..\x`,
+		"a\x00b", "\xff", strings.Repeat("x", track.MaxArtifactPathLen+1),
+	} {
+		if _, err := run.LogArtifact(ctx, p, strings.NewReader("x")); !errors.Is(err, track.ErrInvalid) {
+			t.Errorf("LogArtifact(%q) = %v, want ErrInvalid", p, err)
+		}
+	}
+}
+
+// A damaged blob is reported, and its bytes are not returned.
+func TestArtifactCorruption(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(path string) error
+		want   error
+	}{
+		{"flipped byte", func(p string) error {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b[3] ^= 1
+			return os.WriteFile(p, b, 0o644)
+		}, track.ErrCorrupt},
+		{"truncated", func(p string) error { return os.Truncate(p, 5) }, track.ErrCorrupt},
+		{"extended", func(p string) error {
+			f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.WriteString("!")
+			return err
+		}, track.ErrCorrupt},
+		{"removed", os.Remove, track.ErrNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t, track.Options{})
+			run := mustStart(t, mustExperiment(t, st, "e"), track.RunOptions{})
+			a, err := run.LogArtifact(ctx, "model.json", strings.NewReader("the model bytes"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path, err := track.NewDirStore(filepath.Dir(st.Path())).Path(a.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.damage(path); err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.ReadArtifact(ctx, run.ID(), "model.json")
+			if !errors.Is(err, tc.want) || got != nil {
+				t.Errorf("ReadArtifact = %q, %v; want no bytes and %v", got, err, tc.want)
+			}
+			rc, _, err := st.OpenArtifact(ctx, run.ID(), "model.json")
+			if !errors.Is(err, tc.want) || rc != nil {
+				t.Errorf("OpenArtifact = %v, %v; want nil and %v", rc, err, tc.want)
+			}
+			// Logging the same bytes again heals the blob.
+			if _, err := run.LogArtifact(ctx, "again.json", strings.NewReader("the model bytes")); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := st.ReadArtifact(ctx, run.ID(), "model.json"); err != nil || string(got) != "the model bytes" {
+				t.Errorf("after re-upload: %q, %v", got, err)
+			}
+		})
+	}
+}
+
+// lyingStore returns altered bytes without checking them, to show that
+// ReadArtifact checks the digest itself.
+type lyingStore struct{ *track.DirStore }
+
+func (l lyingStore) Open(ctx context.Context, digest string) (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader("not what was stored")), nil
+}
+
+func TestReadArtifactChecksAnyBlobStore(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, track.Options{Blobs: lyingStore{track.NewDirStore(dir)}})
+	run := mustStart(t, mustExperiment(t, st, "e"), track.RunOptions{})
+	if _, err := run.LogArtifact(ctx, "a", strings.NewReader("original bytes")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.ReadArtifact(ctx, run.ID(), "a"); !errors.Is(err, track.ErrCorrupt) || got != nil {
+		t.Errorf("ReadArtifact = %q, %v; want ErrCorrupt", got, err)
+	}
+}
+
+func TestDirStore(t *testing.T) {
+	root := t.TempDir()
+	ds := track.NewDirStore(root)
+	digest, size, err := ds.Put(ctx, strings.NewReader("hello"))
+	const want = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+	if err != nil || digest != want || size != 5 {
+		t.Fatalf("Put = %s, %d, %v; want %s, 5", digest, size, err, want)
+	}
+	path, _ := ds.Path(digest)
+	if path != filepath.Join(root, "objects", "2c", "f24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824") {
+		t.Errorf("Path = %s", path)
+	}
+	if again, _, err := ds.Put(ctx, strings.NewReader("hello")); err != nil || again != digest {
+		t.Errorf("second Put = %s, %v", again, err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(root, "objects"))
+	if len(entries) != 1 || entries[0].Name() != "2c" {
+		t.Errorf("objects/ holds %v, want only 2c (no temporary files)", entries)
+	}
+	if ok, err := ds.Has(ctx, digest); !ok || err != nil {
+		t.Errorf("Has = %v, %v", ok, err)
+	}
+	rc, err := ds.Open(ctx, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(b) != "hello" {
+		t.Errorf("Open read %q", b)
+	}
+	if err := ds.Delete(ctx, digest); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := ds.Has(ctx, digest); ok {
+		t.Error("Has after Delete")
+	}
+	if err := ds.Delete(ctx, digest); err != nil {
+		t.Errorf("second Delete: %v", err)
+	}
+	if _, err := ds.Open(ctx, digest); !errors.Is(err, track.ErrNotFound) {
+		t.Errorf("Open after Delete = %v, want ErrNotFound", err)
+	}
+	for _, bad := range []string{"", "sha256:", "sha256:abc", "md5:" + strings.Repeat("0", 32), strings.Repeat("0", 64), "sha256:" + strings.Repeat("G", 64)} {
+		if _, err := ds.Open(ctx, bad); !errors.Is(err, track.ErrInvalid) {
+			t.Errorf("Open(%q) = %v, want ErrInvalid", bad, err)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, _, err := ds.Put(cancelled, strings.NewReader("x")); !errors.Is(err, context.Canceled) {
+		t.Errorf("Put with a cancelled context = %v", err)
+	}
+}

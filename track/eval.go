@@ -1,0 +1,258 @@
+package track
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// row is one run met during a search, with what has been read of it.
+type row struct {
+	t   *txn
+	id  runID
+	rec runRec
+	key []sortVal // its position in the search order
+
+	inputs []Input
+	loaded bool  // inputs read
+	err    error // the first error reading stored data
+}
+
+// Comparisons follow MLflow's SQL semantics: a run that lacks the metric,
+// param or tag compared (or has no end time, or no parent) does not match,
+// whatever the operator, != and NOT IN included. Numbers compare as
+// IEEE-754 doubles (NaN is unequal to everything, including NaN). Strings
+// compare byte by byte; LIKE's % matches any run of characters and _ one
+// character, with no escape; ILIKE folds case.
+
+// match reports whether the run satisfies n (nil matches every run).
+func (r *row) match(n node) bool {
+	switch n := n.(type) {
+	case nil:
+		return true
+	case *andNode:
+		for _, k := range n.kids {
+			if !r.match(k) {
+				return false
+			}
+		}
+		return true
+	case *orNode:
+		for _, k := range n.kids {
+			if r.match(k) {
+				return true
+			}
+		}
+		return false
+	case *cmpNode:
+		return r.compare(n)
+	}
+	return false
+}
+
+func (r *row) compare(n *cmpNode) bool {
+	if n.col.kind == kindDataset {
+		for _, in := range r.loadInputs() {
+			if matchString(n, datasetField(in, n.col.key)) {
+				return true
+			}
+		}
+		return false
+	}
+	if n.col.numeric() {
+		v, ok := r.number(n.col)
+		return ok && matchNumber(n, v)
+	}
+	s, ok := r.text(n.col)
+	return ok && matchString(n, s)
+}
+
+// number returns a numeric column's value; ok is false if the run lacks it.
+func (r *row) number(c column) (float64, bool) {
+	switch c.kind {
+	case kindMetric:
+		v := r.t.metrics.Get(runKey(r.id, c.key))
+		if v == nil {
+			return 0, false
+		}
+		m, err := decodeMetric(v)
+		if err != nil {
+			r.fail(err)
+			return 0, false
+		}
+		return m.value, true
+	case kindAttr:
+		switch c.key {
+		case attrStart:
+			return float64(r.rec.start), true
+		case attrEnd:
+			return float64(r.rec.end), r.rec.end != 0
+		}
+	}
+	return 0, false
+}
+
+// text returns a string column's value; ok is false if the run lacks it.
+func (r *row) text(c column) (string, bool) {
+	var v []byte
+	switch c.kind {
+	case kindParam:
+		v = r.t.params.Get(runKey(r.id, c.key))
+	case kindTag:
+		v = r.t.tags.Get(runKey(r.id, c.key))
+	case kindAttr:
+		switch c.key {
+		case "run_id":
+			return r.id.String(), true
+		case attrName:
+			return r.rec.name, true
+		case attrStatus:
+			return r.rec.status.String(), true
+		case attrParent:
+			return r.rec.parent, r.rec.parent != ""
+		}
+	}
+	if v == nil {
+		return "", false
+	}
+	return string(v), true
+}
+
+func (r *row) loadInputs() []Input {
+	if !r.loaded {
+		r.loaded = true
+		err := forPrefix(r.t.inputs, r.id[:], func(_, v []byte) error {
+			in, err := decodeInput(v)
+			r.inputs = append(r.inputs, in)
+			return err
+		})
+		if err != nil {
+			r.fail(err)
+		}
+	}
+	return r.inputs
+}
+
+func (r *row) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func datasetField(in Input, field string) string {
+	switch field {
+	case "name":
+		return in.Name
+	case "version":
+		return in.Version
+	case "digest":
+		return in.Digest
+	case "source":
+		return in.Source
+	}
+	return in.Context
+}
+
+func matchNumber(n *cmpNode, v float64) bool {
+	switch n.op {
+	case opEq:
+		return v == n.num
+	case opNe:
+		return v != n.num
+	case opLt:
+		return v < n.num
+	case opLe:
+		return v <= n.num
+	case opGt:
+		return v > n.num
+	case opGe:
+		return v >= n.num
+	}
+	return false
+}
+
+func matchString(n *cmpNode, s string) bool {
+	switch n.op {
+	case opEq:
+		return s == n.str
+	case opNe:
+		return s != n.str
+	case opLt:
+		return s < n.str
+	case opLe:
+		return s <= n.str
+	case opGt:
+		return s > n.str
+	case opGe:
+		return s >= n.str
+	case opLike:
+		return like(s, n.str, false)
+	case opILike:
+		return like(s, n.str, true)
+	case opNotLike:
+		return !like(s, n.str, false)
+	case opNotILike:
+		return !like(s, n.str, true)
+	case opIn, opNotIn:
+		found := false
+		for _, x := range n.list {
+			if s == x {
+				found = true
+				break
+			}
+		}
+		return found == (n.op == opIn)
+	}
+	return false
+}
+
+// like matches s against an SQL LIKE pattern: % is any run of characters,
+// _ any one character. It backtracks only to the last %, so it runs in
+// O(len(s)*len(pattern)) time at worst.
+func like(s, pattern string, fold bool) bool {
+	if fold {
+		s, pattern = strings.ToLower(s), strings.ToLower(pattern)
+	}
+	si, pi := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(pattern) {
+			switch pc := pattern[pi]; {
+			case pc == '%':
+				starP, starS = pi, si
+				pi++
+				continue
+			case pc == '_':
+				_, n := utf8.DecodeRuneInString(s[si:])
+				si += n
+				pi++
+				continue
+			default:
+				_, n := utf8.DecodeRuneInString(pattern[pi:])
+				if si+n <= len(s) && s[si:si+n] == pattern[pi:pi+n] {
+					si += n
+					pi += n
+					continue
+				}
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		_, n := utf8.DecodeRuneInString(s[starS:])
+		starS += n
+		si, pi = starS, starP+1
+	}
+	for pi < len(pattern) && pattern[pi] == '%' {
+		pi++
+	}
+	return pi == len(pattern)
+}
+
+// likePrefix returns the literal text before the first wildcard of a LIKE
+// pattern.
+func likePrefix(pattern string) string {
+	if i := strings.IndexAny(pattern, "%_"); i >= 0 {
+		return pattern[:i]
+	}
+	return pattern
+}
