@@ -77,7 +77,13 @@ func OpenWith(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("track: open %s: %w", path, err)
 	}
 	st := newStore(path, opts)
-	db, err := openBolt(path, opts.timeout(), false)
+	var db *bbolt.DB
+	var err error
+	if opts.Shared {
+		db, err = openShared(path, opts.timeout(), true)
+	} else {
+		db, err = openBolt(path, opts.timeout(), false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +192,32 @@ func openBolt(path string, timeout time.Duration, readOnly bool) (*bbolt.DB, err
 	return db, nil
 }
 
+// openShared opens the file for one Shared-mode call, through the gate
+// that keeps opens fair between processes (see enterGate).
+func openShared(path string, timeout time.Duration, write bool) (*bbolt.DB, error) {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	release, err := enterGate(path, write, deadline)
+	if errors.Is(err, errGateTimeout) {
+		return nil, fmt.Errorf("%w: gave up on %s after %v: %w", ErrLocked, path, timeout, berrors.ErrTimeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("track: open %s: %w", path, err)
+	}
+	defer release()
+	if deadline.IsZero() {
+		return openBolt(path, 0, !write)
+	}
+	db, err := openBolt(path, max(time.Until(deadline), time.Millisecond), !write)
+	if errors.Is(err, ErrLocked) {
+		// Report the whole wait, not what was left of it.
+		return nil, fmt.Errorf("%w: gave up on %s after %v: %w", ErrLocked, path, timeout, berrors.ErrTimeout)
+	}
+	return db, err
+}
+
 // session shares one open of the file among the calls that overlap in
 // time in Shared mode. A read-only open serves readers; a writer waits
 // until it closes and then opens read-write (readers arriving meanwhile
@@ -208,7 +240,7 @@ func (s *session) acquire(ctx context.Context, write bool) (*bbolt.DB, error) {
 	for {
 		s.mu.Lock()
 		if s.refs == 0 {
-			db, err := openBolt(s.path, s.timeout, !write)
+			db, err := openShared(s.path, s.timeout, write)
 			if err != nil {
 				s.mu.Unlock()
 				return nil, err
