@@ -1,0 +1,201 @@
+package linear
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+)
+
+// solveResult is what a solver reports.
+type solveResult struct {
+	iters     int
+	viol      float64 // optimality violation at the end
+	converged bool
+}
+
+const (
+	lbfgsMemory = 10                     // correction pairs kept, as scipy's maxcor
+	lbfgsFtol   = 2.2204460492503131e-09 // scipy's L-BFGS-B default: factr=1e7 times eps
+	wolfeC1     = 1e-4
+	wolfeC2     = 0.9
+	maxLineEval = 25
+)
+
+// lbfgs minimises p's smooth objective from theta (updated in place).
+func lbfgs(ctx context.Context, p *problem, theta []float64, tol float64, maxIter int) (solveResult, error) {
+	np := len(theta)
+	var res solveResult
+	g := make([]float64, np)
+	f := p.eval(theta, g)
+	res.viol = p.violation(theta, g)
+	if res.viol <= tol {
+		res.converged = true
+		return res, nil
+	}
+	S := make([][]float64, lbfgsMemory)
+	Y := make([][]float64, lbfgsMemory)
+	for i := range S {
+		S[i] = make([]float64, np)
+		Y[i] = make([]float64, np)
+	}
+	rho := make([]float64, lbfgsMemory)
+	alpha := make([]float64, lbfgsMemory)
+	head, count := 0, 0 // S[(head-1) mod m] is the newest pair
+	dir := make([]float64, np)
+	ls := newLineSearch(p, np)
+	// scipy's relative-decrease rule at the default tolerance, tightened in
+	// proportion for smaller ones.
+	ftol := lbfgsFtol * min(1, tol/defaultTol)
+
+	for it := 1; it <= maxIter; it++ {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("linear: fit canceled: %w", err)
+		}
+		// Two-loop recursion: dir = -H g.
+		copy(dir, g)
+		for i := range count {
+			j := (head - 1 - i + 2*lbfgsMemory) % lbfgsMemory
+			alpha[j] = rho[j] * floats.Dot(S[j], dir)
+			floats.AddScaled(dir, -alpha[j], Y[j])
+		}
+		if count > 0 {
+			j := (head - 1 + lbfgsMemory) % lbfgsMemory
+			floats.Scale(1/(rho[j]*floats.Dot(Y[j], Y[j])), dir)
+		}
+		for i := count - 1; i >= 0; i-- {
+			j := (head - 1 - i + 2*lbfgsMemory) % lbfgsMemory
+			beta := rho[j] * floats.Dot(Y[j], dir)
+			floats.AddScaled(dir, alpha[j]-beta, S[j])
+		}
+		floats.Scale(-1, dir)
+		gd := floats.Dot(g, dir)
+		if !(gd < 0) {
+			count = 0
+			copy(dir, g)
+			floats.Scale(-1, dir)
+			gd = -floats.Dot(g, g)
+		}
+		step := 1.0
+		if count == 0 {
+			step = 1 / floats.Norm(dir, 2)
+		}
+		fNew, ok := ls.search(theta, dir, f, gd, step)
+		if !ok {
+			if count > 0 {
+				count = 0 // drop the curvature pairs and retry along -g
+				continue
+			}
+			break // no decrease along the gradient: we are at the float floor
+		}
+		// Store the pair s = x_new - x, y = g_new - g.
+		s, yv := S[head], Y[head]
+		floats.SubTo(s, ls.x, theta)
+		floats.SubTo(yv, ls.g, g)
+		if sy := floats.Dot(s, yv); sy > eps*floats.Dot(yv, yv) {
+			rho[head] = 1 / sy
+			head = (head + 1) % lbfgsMemory
+			count = min(count+1, lbfgsMemory)
+		}
+		fOld := f
+		copy(theta, ls.x)
+		copy(g, ls.g)
+		f = fNew
+		res.iters = it
+		res.viol = p.violation(theta, g)
+		if res.viol <= tol || fOld-f <= ftol*max(math.Abs(fOld), math.Abs(f), 1) {
+			res.converged = true
+			break
+		}
+	}
+	return res, nil
+}
+
+// lineSearch finds a step along dir meeting the strong Wolfe conditions
+// (Nocedal and Wright, algorithms 3.5 and 3.6, cubic interpolation). The
+// accepted point and its gradient are left in x and g.
+type lineSearch struct {
+	p    *problem
+	x, g []float64
+}
+
+func newLineSearch(p *problem, np int) *lineSearch {
+	return &lineSearch{p: p, x: make([]float64, np), g: make([]float64, np)}
+}
+
+// phi evaluates the objective at theta + a*dir, leaving the point in ls.x
+// and the gradient in ls.g, and returns f and the directional derivative.
+func (ls *lineSearch) phi(theta, dir []float64, a float64) (float64, float64) {
+	floats.AddScaledTo(ls.x, theta, a, dir)
+	f := ls.p.eval(ls.x, ls.g)
+	return f, floats.Dot(ls.g, dir)
+}
+
+func (ls *lineSearch) search(theta, dir []float64, f0, d0, a float64) (float64, bool) {
+	aPrev, fPrev, dPrev := 0.0, f0, d0
+	for i := range maxLineEval {
+		f, df := ls.phi(theta, dir, a)
+		if !finite(f) {
+			a = 0.5 * (aPrev + a) // overflow far out: come back
+			continue
+		}
+		if f > f0+wolfeC1*a*d0 || (i > 0 && f >= fPrev) {
+			return ls.zoom(theta, dir, f0, d0, aPrev, fPrev, dPrev, a, f, df)
+		}
+		if math.Abs(df) <= -wolfeC2*d0 {
+			return f, true
+		}
+		if df >= 0 {
+			return ls.zoom(theta, dir, f0, d0, a, f, df, aPrev, fPrev, dPrev)
+		}
+		aPrev, fPrev, dPrev = a, f, df
+		a *= 4
+	}
+	return 0, false
+}
+
+func (ls *lineSearch) zoom(theta, dir []float64, f0, d0, lo, flo, dlo, hi, fhi, dhi float64) (float64, bool) {
+	for range maxLineEval {
+		a := cubicMin(lo, flo, dlo, hi, fhi, dhi)
+		f, df := ls.phi(theta, dir, a)
+		if f > f0+wolfeC1*a*d0 || f >= flo {
+			hi, fhi, dhi = a, f, df
+		} else {
+			if math.Abs(df) <= -wolfeC2*d0 {
+				return f, true
+			}
+			if df*(hi-lo) >= 0 {
+				hi, fhi, dhi = lo, flo, dlo
+			}
+			lo, flo, dlo = a, f, df
+		}
+		if math.Abs(hi-lo) <= 1e-16*math.Max(math.Abs(lo), math.Abs(hi)) {
+			break
+		}
+	}
+	// The interval collapsed: accept lo if it lowered the objective.
+	if lo > 0 && flo < f0 {
+		f, _ := ls.phi(theta, dir, lo)
+		return f, true
+	}
+	return 0, false
+}
+
+// cubicMin returns the minimiser of the cubic through (a, fa, da) and
+// (b, fb, db), kept inside the interval's middle 80% (bisection when the
+// cubic is useless).
+func cubicMin(a, fa, da, b, fb, db float64) float64 {
+	lo, hi := min(a, b), max(a, b)
+	d1 := da + db - 3*(fa-fb)/(a-b)
+	disc := d1*d1 - da*db
+	t := 0.5 * (lo + hi)
+	if disc >= 0 {
+		d2 := math.Copysign(math.Sqrt(disc), b-a)
+		if c := b - (b-a)*(db+d2-d1)/(db-da+2*d2); finite(c) {
+			t = c
+		}
+	}
+	w := hi - lo
+	return min(max(t, lo+0.1*w), hi-0.1*w)
+}
