@@ -1,0 +1,63 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+)
+
+// These errors come back from Registry methods and the parsers, wrapped
+// with the details of the call; check them with errors.Is.
+var (
+	// ErrNotFound reports a model, version, alias or blob that does not
+	// exist, or a reference that resolves to nothing ("latest" of a model
+	// whose versions are all archived).
+	ErrNotFound = errors.New("registry: not found")
+	// ErrExists reports a model created twice (CreateModel).
+	ErrExists = errors.New("registry: already exists")
+	// ErrInvalid reports a bad argument: a name that is empty, too long,
+	// not printable or holds '/' or '@'; a reserved alias name ("latest",
+	// "v<N>"); a malformed digest; an empty or over-large model; a missing
+	// format.
+	ErrInvalid = errors.New("registry: invalid argument")
+	// ErrBadRef reports a reference or models:/ URI that does not parse. It
+	// comes wrapped in a *RefError that says why.
+	ErrBadRef = errors.New("registry: bad reference")
+	// ErrAliasInUse reports an attempt to archive or delete a version
+	// that an alias points at. Move or delete the alias first.
+	ErrAliasInUse = errors.New("registry: version is the target of an alias")
+	// ErrArchived reports an alias set, or rolled back, to an archived
+	// version. Unarchive it first.
+	ErrArchived = errors.New("registry: version is archived")
+	// ErrNoRollback reports a Rollback with no earlier target to go back
+	// to (the alias was only ever set once), or a RollbackTo a version the
+	// alias never pointed at.
+	ErrNoRollback = errors.New("registry: nothing to roll back to")
+	// ErrCorrupt reports stored bytes that fail their check: model bytes
+	// that do not hash to the version's digest, or a database record that
+	// does not decode.
+	ErrCorrupt = errors.New("registry: corrupt data")
+	// ErrLocked reports that the database file stayed locked by another
+	// process (or another open in this one) for longer than
+	// Options.Timeout. It comes joined with bbolt's errors.ErrTimeout.
+	ErrLocked = errors.New("registry: database file is held by another process")
+	// ErrClosed reports a call on a Registry after Close.
+	ErrClosed = errors.New("registry: registry is closed")
+	// ErrReadOnly reports a write through a Registry opened on a read-only
+	// *bbolt.DB.
+	ErrReadOnly = errors.New("registry: registry is read-only")
+)
+
+// RefError is returned by ParseRef and ParseURI (and by the methods that
+// take a reference) for input that does not parse. Input is the text as
+// given and Msg says what is wrong with it. It unwraps to ErrBadRef.
+type RefError struct {
+	Input string
+	Msg   string
+}
+
+func (e *RefError) Error() string {
+	return fmt.Sprintf("registry: bad reference %q: %s", e.Input, e.Msg)
+}
+
+// Unwrap returns ErrBadRef.
+func (e *RefError) Unwrap() error { return ErrBadRef }

@@ -1,0 +1,273 @@
+package registry
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// The database layout. Every bucket is top-level and named "registry/...",
+// so the registry can share a file with other packages (track's buckets
+// are "track/..."). Names and alias names never hold a NUL byte, so 0x00
+// ends a variable-length part of a key; numbers are 8 big-endian bytes, so
+// keys sort by them.
+//
+//	registry/meta       "schema" -> uint64 (1)
+//	registry/models     name -> modelRec
+//	registry/versions   name 0x00 version(8) -> versionRec
+//	registry/aliases    name 0x00 alias -> version(8) seq(8)
+//	registry/history    name 0x00 alias 0x00 seq(8) -> eventRec
+//	registry/digests    name 0x00 sha256(32) -> version(8)   (dedup)
+//	registry/lineage    kind name(run id or sha256(32)) 0x00 model 0x00 version(8) -> ""
+//	registry/blobrefs   sha256(32) name 0x00 version(8) -> ""
+//	registry/blobs      sha256(32) -> model bytes (only without Options.Blobs)
+//
+// The history bucket's sequence (bbolt's NextSequence) numbers alias
+// events across the whole file, so they order a model's history across
+// its aliases. In registry/lineage, kind is 'r' (followed by the run id)
+// or 'd' (followed by the data set's 32-byte digest).
+const (
+	bucketMeta     = "registry/meta"
+	bucketModels   = "registry/models"
+	bucketVersions = "registry/versions"
+	bucketAliases  = "registry/aliases"
+	bucketHistory  = "registry/history"
+	bucketDigests  = "registry/digests"
+	bucketLineage  = "registry/lineage"
+	bucketBlobRefs = "registry/blobrefs"
+	bucketBlobs    = "registry/blobs"
+)
+
+var bucketNames = []string{
+	bucketMeta, bucketModels, bucketVersions, bucketAliases, bucketHistory,
+	bucketDigests, bucketLineage, bucketBlobRefs, bucketBlobs,
+}
+
+const schemaVersion = 1
+
+func initBuckets(tx *bbolt.Tx) error {
+	for _, name := range bucketNames {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket([]byte(bucketMeta))
+	if meta.Get([]byte("schema")) == nil {
+		return meta.Put([]byte("schema"), u64(schemaVersion))
+	}
+	return checkSchema(meta)
+}
+
+func checkBuckets(tx *bbolt.Tx) error {
+	for _, name := range bucketNames {
+		if tx.Bucket([]byte(name)) == nil {
+			return fmt.Errorf("%w: read-only database has no bucket %q", ErrNotFound, name)
+		}
+	}
+	return checkSchema(tx.Bucket([]byte(bucketMeta)))
+}
+
+func checkSchema(meta *bbolt.Bucket) error {
+	v := meta.Get([]byte("schema"))
+	if len(v) != 8 {
+		return fmt.Errorf("%w: schema version is %d bytes", ErrCorrupt, len(v))
+	}
+	if n := binary.BigEndian.Uint64(v); n != schemaVersion {
+		return fmt.Errorf("%w: database schema %d, this package reads %d", ErrCorrupt, n, schemaVersion)
+	}
+	return nil
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
+
+// op is one put or delete of a key in a bucket.
+type op struct {
+	bk   *bbolt.Bucket
+	k, v []byte
+}
+
+// Lineage index kinds.
+const (
+	lineageRun     = 'r'
+	lineageDataset = 'd'
+)
+
+// txn is a bbolt transaction with the registry's buckets looked up.
+type txn struct {
+	reg *Registry
+	tx  *bbolt.Tx
+	now int64 // Unix milliseconds, read once per write transaction
+
+	models, versions, aliases, history, digests, lineage, blobRefs, blobs *bbolt.Bucket
+}
+
+func bind(reg *Registry, tx *bbolt.Tx) *txn {
+	b := func(name string) *bbolt.Bucket { return tx.Bucket([]byte(name)) }
+	t := &txn{
+		reg: reg, tx: tx,
+		models: b(bucketModels), versions: b(bucketVersions), aliases: b(bucketAliases),
+		history: b(bucketHistory), digests: b(bucketDigests), lineage: b(bucketLineage),
+		blobRefs: b(bucketBlobRefs), blobs: b(bucketBlobs),
+	}
+	if tx.Writable() {
+		t.now = reg.now().UnixMilli()
+	}
+	return t
+}
+
+// namePrefix returns name 0x00, the prefix of a model's keys.
+func namePrefix(name string) []byte {
+	k := make([]byte, 0, len(name)+1+8)
+	k = append(k, name...)
+	return append(k, 0)
+}
+
+func versionKey(name string, n uint64) []byte {
+	return binary.BigEndian.AppendUint64(namePrefix(name), n)
+}
+
+func aliasKey(name, alias string) []byte { return append(namePrefix(name), alias...) }
+
+func historyPrefix(name, alias string) []byte { return append(aliasKey(name, alias), 0) }
+
+func historyKey(name, alias string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(historyPrefix(name, alias), seq)
+}
+
+func digestKey(name string, sum [32]byte) []byte { return append(namePrefix(name), sum[:]...) }
+
+func blobRefKey(sum [32]byte, name string, n uint64) []byte {
+	k := append(sum[:len(sum):len(sum)], name...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, n)
+}
+
+func lineageKey(kind byte, value []byte, name string, n uint64) []byte {
+	k := append([]byte{kind}, value...)
+	k = append(k, 0)
+	return append(k, versionKey(name, n)...)
+}
+
+// splitVersionKey splits name 0x00 version(8).
+func splitVersionKey(k []byte) (string, uint64, bool) {
+	if len(k) < 10 || k[len(k)-9] != 0 {
+		return "", 0, false
+	}
+	return string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:]), true
+}
+
+func ms(t int64) time.Time { return time.UnixMilli(t).UTC() }
+
+// model loads a model's record, or ErrNotFound.
+func (t *txn) model(name string) (modelRec, error) {
+	v := t.models.Get([]byte(name))
+	if v == nil {
+		return modelRec{}, fmt.Errorf("%w: model %q", ErrNotFound, name)
+	}
+	return decodeModel(v)
+}
+
+func (t *txn) putModel(name string, m *modelRec) error {
+	return t.models.Put([]byte(name), m.encode())
+}
+
+// version loads a version's record, or ErrNotFound.
+func (t *txn) version(name string, n uint64) (versionRec, error) {
+	v := t.versions.Get(versionKey(name, n))
+	if v == nil {
+		return versionRec{}, fmt.Errorf("%w: version %d of model %q", ErrNotFound, n, name)
+	}
+	return decodeVersion(v)
+}
+
+// alias returns where an alias points, with ok false if it is not set.
+func (t *txn) alias(name, alias string) (aliasVal, bool, error) {
+	v := t.aliases.Get(aliasKey(name, alias))
+	if v == nil {
+		return aliasVal{}, false, nil
+	}
+	a, err := decodeAlias(v)
+	return a, err == nil, err
+}
+
+// aliasesOf returns the model's aliases and the versions they point at.
+func (t *txn) aliasesOf(name string) (map[string]uint64, error) {
+	prefix := namePrefix(name)
+	var out map[string]uint64
+	c := t.aliases.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		a, err := decodeAlias(v)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]uint64{}
+		}
+		out[string(k[len(prefix):])] = a.version
+	}
+	return out, nil
+}
+
+// aliasesAt returns the names of the model's aliases that point at
+// version n, sorted.
+func (t *txn) aliasesAt(name string, n uint64) ([]string, error) {
+	all, err := t.aliasesOf(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for a, v := range all {
+		if v == n {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// resolve returns the version number ref names in model name.
+func (t *txn) resolve(name string, ref Ref) (uint64, error) {
+	if t.models.Get([]byte(name)) == nil {
+		return 0, fmt.Errorf("%w: model %q", ErrNotFound, name)
+	}
+	switch {
+	case ref.Alias != "":
+		a, ok, err := t.alias(name, ref.Alias)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return 0, fmt.Errorf("%w: alias @%s of model %q", ErrNotFound, ref.Alias, name)
+		}
+		return a.version, nil
+	case ref.Version > 0:
+		n := uint64(ref.Version)
+		if t.versions.Get(versionKey(name, n)) == nil {
+			return 0, fmt.Errorf("%w: version %d of model %q", ErrNotFound, n, name)
+		}
+		return n, nil
+	}
+	prefix := namePrefix(name)
+	c := t.versions.Cursor()
+	k, v := c.Seek(versionKey(name, MaxVersion+1))
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		rec, err := decodeVersion(v)
+		if err != nil {
+			return 0, err
+		}
+		if !rec.archived {
+			_, n, _ := splitVersionKey(k)
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: model %q has no version that is not archived", ErrNotFound, name)
+}
