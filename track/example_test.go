@@ -75,10 +75,11 @@ func ExampleExperiment_StartRun() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	var values []float64
 	for _, m := range hist {
-		fmt.Print(m.Value, " ")
+		values = append(values, m.Value)
 	}
-	fmt.Println()
+	fmt.Println(values)
 	model, err := st.ReadArtifact(ctx, run.ID(), "model.json")
 	if err != nil {
 		log.Fatal(err)
@@ -93,7 +94,7 @@ func ExampleExperiment_StartRun() {
 	// baseline FINISHED map[C:1 solver:lbfgs]
 	// latest loss: 0.12 at step 2
 	// source: example data: wdbc v1
-	// 0.69 0.21 0.12
+	// [0.69 0.21 0.12]
 	// {"coef":[0.1,0.2]}
 	// trial 0 is a child of the baseline: true
 }
