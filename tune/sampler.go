@@ -100,7 +100,7 @@ func sortedNames[V any](m map[string]V) []string {
 func newRand(seed uint64, number int, name string) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(name))
-	return rand.New(rand.NewPCG(seed, splitmix(uint64(number))^h.Sum64()))
+	return rand.New(rand.NewPCG(splitmix(seed), splitmix(splitmix(uint64(number))^h.Sum64())))
 }
 
 // splitmix is the SplitMix64 finaliser, a bijective mixer of 64 bits.

@@ -1,0 +1,309 @@
+package tune
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// A Parzen estimator as in Optuna 3.1 (optuna/samplers/_tpe/parzen_estimator.py):
+// a mixture with one component per observation plus an optional prior
+// component, each a product over the parameters of a truncated normal
+// (numeric parameters, in log space for log ranges) or a smoothed one-hot
+// distribution (categorical parameters).
+
+const (
+	parzenEPS       = 1e-12
+	sigma0Magnitude = 0.2
+)
+
+type parzenParams struct {
+	considerPrior bool
+	priorWeight   float64
+	magicClip     bool
+	endpoints     bool
+	multivariate  bool
+	normalize     bool
+	weights       func(n int) []float64
+}
+
+// parzenDim is one parameter of an estimator.
+type parzenDim struct {
+	d         Distribution
+	cat       bool
+	low, high float64 // bounds in the estimator's space
+	q         float64 // grid width of a discrete parameter, 0 if continuous
+	mus       []float64
+	sigmas    []float64
+	logNorm   []float64 // continuous: log(sigma) + log mass in [low, high]; discrete: log mass
+	k         int       // number of choices
+	catProb   []float64 // components x k, row-major
+}
+
+type parzen struct {
+	w    []float64 // mixture weights, summing to 1
+	logW []float64
+	dims []parzenDim
+}
+
+// parzenBounds returns the bounds and grid width of d in the estimator's
+// space: log space for log ranges, widened by half a step for grids.
+func parzenBounds(d Distribution) (low, high, q float64) {
+	switch {
+	case d.Kind == FloatKind && d.Log:
+		return math.Log(d.Low), math.Log(d.High), 0
+	case d.Kind == FloatKind && d.Step > 0:
+		return d.Low - 0.5*d.Step, d.High + 0.5*d.Step, d.Step
+	case d.Kind == FloatKind:
+		return d.Low, d.High, 0
+	case d.Log:
+		return math.Log(d.Low - 0.5), math.Log(d.High + 0.5), 0
+	}
+	step := d.Step
+	if step == 0 {
+		step = 1
+	}
+	return d.Low - 0.5*step, d.High + 0.5*step, step
+}
+
+// toParzen maps an internal value of d into the estimator's space.
+func toParzen(d Distribution, x float64) float64 {
+	if d.Log && d.Kind != CategoricalKind {
+		return math.Log(x)
+	}
+	return x
+}
+
+// fromParzen maps a point of the estimator's space back to an internal
+// value of d, rounding onto its grid.
+func fromParzen(d Distribution, y float64) float64 {
+	switch {
+	case d.Kind == CategoricalKind:
+		return y
+	case d.Log:
+		return d.clamp(math.Exp(y))
+	}
+	return d.clamp(y)
+}
+
+// newParzen builds an estimator from obs[j][i], the value (in the
+// estimator's space) of parameter j in observation i.
+func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
+	n := 0
+	if len(obs) > 0 {
+		n = len(obs[0])
+	}
+	considerPrior := p.considerPrior || n == 0
+	m := n
+	if considerPrior {
+		m++
+	}
+	pe := &parzen{w: make([]float64, m), logW: make([]float64, m)}
+	w := p.weights(n)
+	copy(pe.w, w[:min(n, len(w))])
+	if considerPrior {
+		pe.w[n] = p.priorWeight
+	}
+	var sum float64
+	for _, x := range pe.w {
+		sum += x
+	}
+	for i := range pe.w {
+		pe.w[i] /= sum
+		pe.logW[i] = math.Log(pe.w[i])
+	}
+
+	var sigma0 float64
+	if p.multivariate {
+		sigma0 = sigma0Magnitude * math.Pow(float64(max(n, 1)), -1/float64(len(dists)+4))
+	}
+	pe.dims = make([]parzenDim, len(dists))
+	for j, d := range dists {
+		pd := &pe.dims[j]
+		pd.d = d
+		if d.Kind == CategoricalKind {
+			pd.cat = true
+			pd.k = len(d.Choices)
+			pd.catProb = make([]float64, m*pd.k)
+			fill := p.priorWeight / float64(m)
+			for i := range pd.catProb {
+				pd.catProb[i] = fill
+			}
+			for i := range n {
+				pd.catProb[i*pd.k+int(obs[j][i])]++
+			}
+			for i := range m {
+				row := pd.catProb[i*pd.k : (i+1)*pd.k]
+				var s float64
+				for _, x := range row {
+					s += x
+				}
+				for c := range row {
+					row[c] /= s
+				}
+			}
+			continue
+		}
+		pd.low, pd.high, pd.q = parzenBounds(d)
+		low, high := pd.low, pd.high
+		pd.mus = make([]float64, m)
+		copy(pd.mus, obs[j])
+		if considerPrior {
+			pd.mus[n] = 0.5 * (low + high)
+		}
+		pd.sigmas = make([]float64, m)
+		if p.multivariate {
+			for i := range pd.sigmas {
+				pd.sigmas[i] = sigma0 * (high - low)
+			}
+		} else {
+			order := make([]int, m)
+			for i := range order {
+				order[i] = i
+			}
+			slices.SortStableFunc(order, func(a, b int) int {
+				switch {
+				case pd.mus[a] < pd.mus[b]:
+					return -1
+				case pd.mus[a] > pd.mus[b]:
+					return 1
+				}
+				return 0
+			})
+			ext := make([]float64, m+2)
+			ext[0], ext[m+1] = low, high
+			for r, i := range order {
+				ext[r+1] = pd.mus[i]
+			}
+			sorted := make([]float64, m)
+			for r := range m {
+				sorted[r] = math.Max(ext[r+1]-ext[r], ext[r+2]-ext[r+1])
+			}
+			if !p.endpoints && len(ext) >= 4 {
+				sorted[0] = ext[2] - ext[1]
+				sorted[m-1] = ext[m] - ext[m-1]
+			}
+			for r, i := range order {
+				pd.sigmas[i] = sorted[r]
+			}
+		}
+		maxSigma := high - low
+		minSigma := parzenEPS
+		if p.magicClip {
+			minSigma = (high - low) / math.Min(100, 1+float64(m))
+		}
+		for i, s := range pd.sigmas {
+			pd.sigmas[i] = math.Max(minSigma, math.Min(maxSigma, s))
+		}
+		if considerPrior {
+			pd.sigmas[n] = high - low
+		}
+		pd.logNorm = make([]float64, m)
+		for i := range m {
+			mass := logGaussMass((low-pd.mus[i])/pd.sigmas[i], (high-pd.mus[i])/pd.sigmas[i])
+			if pd.q == 0 && p.normalize {
+				// Optuna 3.1 leaves log(sigma) out (optuna#5109,
+				// fixed by optuna#5110 in later versions).
+				mass += math.Log(pd.sigmas[i])
+			}
+			pd.logNorm[i] = mass
+		}
+	}
+	return pe
+}
+
+// sample draws size points; out[j][c] is parameter j of point c, as an
+// internal value of its distribution.
+func (pe *parzen) sample(rng *rand.Rand, size int) [][]float64 {
+	cum := make([]float64, len(pe.w))
+	var s float64
+	for i, w := range pe.w {
+		s += w
+		cum[i] = s
+	}
+	active := make([]int, size)
+	for c := range active {
+		u := rng.Float64() * s
+		i, _ := slices.BinarySearch(cum, u)
+		active[c] = min(i, len(cum)-1)
+	}
+	out := make([][]float64, len(pe.dims))
+	for j := range pe.dims {
+		pd := &pe.dims[j]
+		out[j] = make([]float64, size)
+		for c, i := range active {
+			if pd.cat {
+				u := rng.Float64()
+				row := pd.catProb[i*pd.k : (i+1)*pd.k]
+				var acc float64
+				idx := 0
+				for _, pr := range row {
+					acc += pr
+					if acc < u {
+						idx++
+					}
+				}
+				out[j][c] = float64(min(idx, pd.k-1))
+				continue
+			}
+			mu, sigma := pd.mus[i], pd.sigmas[i]
+			u := rng.Float64()
+			y := truncnormPPF(u, (pd.low-mu)/sigma, (pd.high-mu)/sigma)*sigma + mu
+			out[j][c] = fromParzen(pd.d, y)
+		}
+	}
+	return out
+}
+
+// logPDF returns the log density of each point of xs (laid out as sample
+// returns them).
+func (pe *parzen) logPDF(xs [][]float64) []float64 {
+	size := 0
+	if len(xs) > 0 {
+		size = len(xs[0])
+	}
+	m := len(pe.w)
+	out := make([]float64, size)
+	buf := make([]float64, m)
+	for c := range size {
+		copy(buf, pe.logW)
+		for j := range pe.dims {
+			pd := &pe.dims[j]
+			x := xs[j][c]
+			switch {
+			case pd.cat:
+				xi := int(x)
+				for i := range m {
+					buf[i] += math.Log(pd.catProb[i*pd.k+xi])
+				}
+			case pd.q == 0:
+				y := toParzen(pd.d, x)
+				for i := range m {
+					z := (y - pd.mus[i]) / pd.sigmas[i]
+					buf[i] += -0.5*z*z - logSqrt2Pi - pd.logNorm[i]
+				}
+			default:
+				lo := math.Max(x-0.5*pd.q, pd.low)
+				hi := math.Min(x+0.5*pd.q, pd.high)
+				for i := range m {
+					mu, sigma := pd.mus[i], pd.sigmas[i]
+					buf[i] += logGaussMass((lo-mu)/sigma, (hi-mu)/sigma) - pd.logNorm[i]
+				}
+			}
+		}
+		mx := math.Inf(-1)
+		for _, v := range buf {
+			mx = math.Max(mx, v)
+		}
+		if math.IsInf(mx, -1) {
+			out[c] = mx
+			continue
+		}
+		var sum float64
+		for _, v := range buf {
+			sum += math.Exp(v - mx)
+		}
+		out[c] = math.Log(sum) + mx
+	}
+	return out
+}
