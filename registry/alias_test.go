@@ -48,11 +48,15 @@ func TestAliasHistory(t *testing.T) {
 		func() (registry.AliasEvent, error) {
 			return reg.SetAlias(ctx, "m", "champion", 1, registry.AliasOptions{By: "alice", Reason: "first"})
 		},
-		func() (registry.AliasEvent, error) { return reg.SetAlias(ctx, "m", "challenger", 2, registry.AliasOptions{}) },
+		func() (registry.AliasEvent, error) {
+			return reg.SetAlias(ctx, "m", "challenger", 2, registry.AliasOptions{})
+		},
 		func() (registry.AliasEvent, error) {
 			return reg.SetAlias(ctx, "m", "champion", 2, registry.AliasOptions{By: "bob", Reason: "better F1"})
 		},
-		func() (registry.AliasEvent, error) { return reg.DeleteAlias(ctx, "m", "challenger", registry.AliasOptions{}) },
+		func() (registry.AliasEvent, error) {
+			return reg.DeleteAlias(ctx, "m", "challenger", registry.AliasOptions{})
+		},
 		func() (registry.AliasEvent, error) {
 			return reg.Rollback(ctx, "m", "champion", registry.AliasOptions{Reason: "F1 dropped"})
 		},
