@@ -19,6 +19,7 @@ const (
 type cdState struct {
 	p     *problem
 	xc    []float64 // column j is xc[j*n : (j+1)*n]
+	dxc   []float64 // the Hessian weights times X, by columns (as xc)
 	z     []float64 // scores, class row c at z[c*n : (c+1)*n]
 	r, dw []float64 // residuals and Hessian weights of the block being updated
 	dq, q []float64 // D*(X delta) during the sweeps, then X delta
@@ -30,7 +31,7 @@ type cdState struct {
 func newCDState(p *problem, theta []float64) *cdState {
 	n, d, nc := p.n, p.d, p.nc
 	s := &cdState{
-		p: p, xc: make([]float64, n*d), z: make([]float64, n*nc),
+		p: p, xc: make([]float64, n*d), dxc: make([]float64, n*d), z: make([]float64, n*nc),
 		r: make([]float64, n), dw: make([]float64, n), dq: make([]float64, n), q: make([]float64, n),
 		g: make([]float64, d+1), h: make([]float64, d), delta: make([]float64, d+1), zt: make([]float64, nc),
 	}
@@ -139,11 +140,9 @@ func coordinateDescent(ctx context.Context, p *problem, theta []float64, tol flo
 			for j := range d {
 				col := st.col(j)
 				st.g[j] = floats.Dot(col, st.r) + p.l2*w[j]
-				hj := 0.0
-				for i, v := range col {
-					hj += st.dw[i] * v * v
-				}
-				st.h[j] = hj + p.l2 + cdNu
+				dcol := st.dxc[j*n : (j+1)*n]
+				floats.MulTo(dcol, st.dw, col)
+				st.h[j] = floats.Dot(dcol, col) + p.l2 + cdNu
 			}
 			st.g[d] = 0
 			if p.fitB {
@@ -183,9 +182,7 @@ func coordinateDescent(ctx context.Context, p *problem, theta []float64, tol flo
 						continue
 					}
 					st.delta[j] += step
-					for i, v := range col {
-						st.dq[i] += step * st.dw[i] * v
-					}
+					floats.AddScaled(st.dq, step, st.dxc[j*n:(j+1)*n])
 					change = max(change, math.Abs(step)*hj)
 				}
 				if p.fitB {

@@ -182,6 +182,15 @@ func (p *problem) binaryBlock(theta, g []float64, lo, hi int) float64 {
 	return f
 }
 
+// sigmoid returns 1/(1+exp(-z)) without overflow.
+func sigmoid(z float64) float64 {
+	e := math.Exp(-math.Abs(z))
+	if z >= 0 {
+		return 1 / (1 + e)
+	}
+	return e / (1 + e)
+}
+
 // softmax turns scores z into probabilities in place and returns
 // log(sum(exp(z))).
 func softmax(z []float64) float64 {

@@ -13,7 +13,7 @@ import (
 
 // subRows is the number of rows scaled into scratch per BLAS call when the
 // Hessian is accumulated.
-const subRows = 64
+const subRows = 128
 
 // hessWork holds the per-block buffers of evalHess.
 type hessWork struct {
@@ -65,22 +65,32 @@ func (p *problem) evalHess(theta, grad []float64, w *hessWork) float64 {
 					z[c] = theta[c*d1+d] + floats.Dot(xi, theta[c*d1:c*d1+d])
 				}
 				if nc == 1 {
-					_, z[0] = binaryLoss(z[0], 0)
+					z[0] = sigmoid(z[0])
 				} else {
 					softmax(z)
 				}
 			}
-			xg := blas64.General{Rows: m, Cols: d1, Stride: d1, Data: xt[:m*d1]}
 			if nc == 1 {
+				// Column j of the scaled block, sqrt(w p (1-p)) * x_j, is
+				// sc[j*subRows : j*subRows+m]; H[i][j] += their dot.
 				for r := range m {
 					q := pr[r]
-					s := math.Sqrt(p.sw[lo+r] * q * (1 - q))
-					floats.ScaleTo(sc[r*d1:(r+1)*d1], s, xt[r*d1:(r+1)*d1])
+					sr := math.Sqrt(p.sw[lo+r] * q * (1 - q))
+					row := xt[r*d1 : (r+1)*d1]
+					for j, v := range row {
+						sc[j*subRows+r] = sr * v
+					}
 				}
-				a := blas64.General{Rows: m, Cols: d1, Stride: d1, Data: sc[:m*d1]}
-				blas64.Syrk(blas.Trans, 1, a, 1, blas64.Symmetric{Uplo: blas.Upper, N: d1, Stride: d1, Data: h})
+				for i := range d1 {
+					ci := sc[i*subRows : i*subRows+m]
+					hi := h[i*np : (i+1)*np]
+					for j := i; j < d1; j++ {
+						hi[j] += floats.Dot(ci, sc[j*subRows:j*subRows+m])
+					}
+				}
 				continue
 			}
+			xg := blas64.General{Rows: m, Cols: d1, Stride: d1, Data: xt[:m*d1]}
 			for c := range nc {
 				for e := c; e < nc; e++ {
 					for r := range m {
