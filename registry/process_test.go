@@ -33,12 +33,16 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-func helperOpen(path string) (*registry.Registry, error) {
-	return registry.OpenWith(path, registry.Options{Shared: true, Timeout: 20 * time.Second, User: "helper"})
-}
-
 func helper(role, path string, args []string) error {
-	reg, err := helperOpen(path)
+	opts := registry.Options{Shared: true, Timeout: 20 * time.Second, User: "helper"}
+	if role == "watch" && len(args) > 0 { // args: poll interval
+		d, err := time.ParseDuration(args[0])
+		if err != nil {
+			return err
+		}
+		opts.PollInterval = d
+	}
+	reg, err := registry.OpenWith(path, opts)
 	if err != nil {
 		return err
 	}

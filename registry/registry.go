@@ -280,7 +280,9 @@ func (s *session) acquire(ctx context.Context, write bool) (*bbolt.DB, error) {
 	for {
 		s.mu.Lock()
 		if s.refs == 0 {
+			probe := waitLock(ctx, s.path, write, s.timeout)
 			db, err := openBolt(s.path, s.timeout, !write)
+			probe()
 			if err != nil {
 				s.mu.Unlock()
 				return nil, err

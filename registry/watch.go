@@ -22,9 +22,9 @@ type AliasChange struct {
 	Seq uint64
 	// Err, when not nil, reports a poll that failed (the file could not be
 	// opened in time, say); the other fields are then zero except Name and
-	// Alias. The watch goes on, and the next poll that works delivers the
-	// state if it differs from the last one delivered. One failure is
-	// reported once, however many polls repeat it.
+	// Alias. The watch goes on, polling at every interval, and the first
+	// poll that works delivers the alias's state again, changed or not.
+	// One failure is reported once, however many polls repeat it.
 	Err error
 }
 
@@ -38,7 +38,8 @@ type AliasChange struct {
 //   - It delivers states, not events: if the alias moves several times
 //     before the receiver takes the next value, only the newest state is
 //     delivered. AliasHistory has every event.
-//   - Two values delivered in a row never have the same Seq.
+//   - Two states delivered in a row never have the same Seq, unless an
+//     error came between them.
 //   - It is closed when ctx is done or the Registry is closed, and the
 //     goroutine behind it has then ended (Close waits for it); nothing is
 //     sent after that, so ranging over the channel ends. The receiver
@@ -65,22 +66,27 @@ func (reg *Registry) Watch(ctx context.Context, name, alias string) (<-chan Alia
 	reg.mu.Unlock()
 	w := &watcher{reg: reg, name: name, alias: alias, out: make(chan AliasChange)}
 	w.look() // the stamp of the file before the first read
+	w.lastRead = time.Now()
 	first, _, err := reg.aliasState(ctx, name, alias, 0, false)
 	if err != nil {
 		reg.watch.Done()
 		return nil, err
 	}
-	w.seq, w.lastRead = first.Seq, time.Now()
+	w.seq = first.Seq
 	go w.run(ctx, first)
 	return w.out, nil
 }
 
-// In Shared mode, a poll reads the file when its stamp changed, when it
-// was written less than recentWrite ago (file times are coarse: two
-// writes in one tick leave the same time), and at least every fullPoll.
+// In Shared mode, a poll reads the file when its stamp (size, time,
+// identity) changed since the last read, and at least every fullPoll.
+// File times are coarse (the kernel stamps writes with a clock that ticks
+// every few milliseconds), so a write just after a read can leave the same
+// time; a write can hide like that only while the last read began less
+// than one tick after the file's time, so until a read begins timeTick
+// after it, every poll reads.
 const (
-	recentWrite = 100 * time.Millisecond
-	fullPoll    = time.Second
+	timeTick = 20 * time.Millisecond
+	fullPoll = time.Second
 )
 
 type watcher struct {
@@ -91,7 +97,7 @@ type watcher struct {
 	seq      uint64      // Seq of the last state found
 	stamp    os.FileInfo // the file as last looked at before a read
 	lastRead time.Time
-	dirty    bool // a found state was dropped for an error: read again
+	dirty    bool // a read failed: read at every poll, and deliver the next state found
 }
 
 func (w *watcher) run(ctx context.Context, first AliasChange) {
@@ -128,15 +134,13 @@ func (w *watcher) run(ctx context.Context, first AliasChange) {
 		case err != nil && (ctx.Err() != nil || errors.Is(err, ErrClosed)):
 			return
 		case err != nil:
+			w.dirty = true // deliver the state again once a read works
 			if err.Error() == lastErr {
 				continue
 			}
 			lastErr = err.Error()
 			w.reg.log.LogAttrs(ctx, slog.LevelWarn, "registry: watch", slog.String("model", w.name),
 				slog.String("alias", w.alias), slog.Any("err", err))
-			if have && pending.Err == nil {
-				w.dirty = true // the state is dropped: find it again
-			}
 			pending, have = AliasChange{Name: w.name, Alias: w.alias, Err: err}, true
 		case changed || w.dirty:
 			lastErr, w.dirty = "", false
@@ -159,10 +163,9 @@ func (w *watcher) look() bool {
 	if err != nil {
 		return true // the read reports the problem
 	}
-	now := time.Now()
 	old := w.stamp
 	read := old == nil || !os.SameFile(old, fi) || !old.ModTime().Equal(fi.ModTime()) ||
-		old.Size() != fi.Size() || now.Sub(fi.ModTime()).Abs() < recentWrite || now.Sub(w.lastRead) >= fullPoll
+		old.Size() != fi.Size() || w.lastRead.Sub(fi.ModTime()) < timeTick || time.Since(w.lastRead) >= fullPoll
 	if read {
 		w.stamp = fi
 	}
