@@ -167,7 +167,7 @@ func (reg *Registry) RollbackTo(ctx context.Context, name, alias string, version
 		}
 		found := false
 		prefix := historyPrefix(name, alias)
-		c := t.history.Cursor()
+		c := t.history().Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			ev, err := decodeEvent(v)
 			if err != nil {
@@ -202,14 +202,14 @@ func (reg *Registry) AliasHistory(ctx context.Context, name, alias string) ([]Al
 	}
 	var out []AliasEvent
 	err := reg.view(ctx, func(t *txn) error {
-		if t.models.Get([]byte(name)) == nil {
+		if t.models().Get([]byte(name)) == nil {
 			return fmt.Errorf("%w: model %q", ErrNotFound, name)
 		}
 		prefix := namePrefix(name)
 		if alias != "" {
 			prefix = historyPrefix(name, alias)
 		}
-		c := t.history.Cursor()
+		c := t.history().Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			a, seq, ok := splitHistoryKey(k, len(namePrefix(name)))
 			if !ok {
@@ -265,7 +265,7 @@ func (t *txn) checkTarget(name, alias string, n uint64) error {
 func (t *txn) lastMove(name, alias string) (uint64, eventRec, bool, error) {
 	prefix := historyPrefix(name, alias)
 	undone := map[uint64]bool{}
-	c := t.history.Cursor()
+	c := t.history().Cursor()
 	for k, v := lastWithPrefix(c, prefix); k != nil; k, v = prevWithPrefix(c, prefix) {
 		seq := binary.BigEndian.Uint64(k[len(k)-8:])
 		ev, err := decodeEvent(v)
@@ -315,7 +315,7 @@ func (reg *Registry) moveAlias(ctx context.Context, name, alias string, opts Ali
 	pick func(t *txn, cur aliasVal, set bool) (to uint64, kind EventKind, undoes uint64, err error)) (AliasEvent, error) {
 	var out AliasEvent
 	err := reg.update(ctx, func(t *txn) error {
-		if t.models.Get([]byte(name)) == nil {
+		if t.models().Get([]byte(name)) == nil {
 			return fmt.Errorf("%w: model %q", ErrNotFound, name)
 		}
 		cur, set, err := t.alias(name, alias)
@@ -331,17 +331,17 @@ func (reg *Registry) moveAlias(ctx context.Context, name, alias string, opts Ali
 			out = ev.public(name, alias, 0)
 			return nil
 		}
-		seq, err := t.history.NextSequence()
+		seq, err := t.history().NextSequence()
 		if err != nil {
 			return err
 		}
-		if err := t.history.Put(historyKey(name, alias, seq), ev.encode()); err != nil {
+		if err := t.history().Put(historyKey(name, alias, seq), ev.encode()); err != nil {
 			return err
 		}
 		if to == 0 {
-			err = t.aliases.Delete(aliasKey(name, alias))
+			err = t.aliases().Delete(aliasKey(name, alias))
 		} else {
-			err = t.aliases.Put(aliasKey(name, alias), aliasVal{version: to, seq: seq}.encode())
+			err = t.aliases().Put(aliasKey(name, alias), aliasVal{version: to, seq: seq}.encode())
 		}
 		if err != nil {
 			return err

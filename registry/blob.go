@@ -85,7 +85,7 @@ func (reg *Registry) readExternal(ctx context.Context, sum [32]byte, size uint64
 
 // blob copies a blob out of the registry's own bucket and checks it.
 func (t *txn) blob(sum [32]byte) ([]byte, error) {
-	v := t.blobs.Get(sum[:])
+	v := t.blobs().Get(sum[:])
 	if v == nil {
 		return nil, fmt.Errorf("%w: model bytes %s", ErrNotFound, formatDigest(sum[:]))
 	}

@@ -110,7 +110,7 @@ func (d *dec) uvarint() uint64 {
 	case n == 0:
 		d.fail(errShort)
 		return 0
-	case n < 0 || n != len(binary.AppendUvarint(nil, v)):
+	case n < 0 || n != uvarintLen(v):
 		d.fail(errors.New("bad varint"))
 		return 0
 	}
@@ -127,13 +127,26 @@ func (d *dec) varint() int64 {
 	case n == 0:
 		d.fail(errShort)
 		return 0
-	case n < 0 || n != len(binary.AppendVarint(nil, v)):
+	case n < 0 || n != uvarintLen(zigzag(v)):
 		d.fail(errors.New("bad varint"))
 		return 0
 	}
 	d.b = d.b[n:]
 	return v
 }
+
+// uvarintLen returns the length of the minimal uvarint encoding of v.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// zigzag maps a signed value to the unsigned one its varint encodes.
+func zigzag(v int64) uint64 { return uint64(v<<1) ^ uint64(v>>63) }
 
 func (d *dec) float() float64 {
 	b := d.raw(8)

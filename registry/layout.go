@@ -42,10 +42,24 @@ const (
 	bucketBlobs    = "registry/blobs"
 )
 
-var bucketNames = []string{
-	bucketMeta, bucketModels, bucketVersions, bucketAliases, bucketHistory,
-	bucketDigests, bucketLineage, bucketBlobRefs, bucketBlobs,
+// bucketNames lists every bucket; the b... constants index it.
+var bucketNames = [...]string{
+	bMeta: bucketMeta, bModels: bucketModels, bVersions: bucketVersions, bAliases: bucketAliases,
+	bHistory: bucketHistory, bDigests: bucketDigests, bLineage: bucketLineage,
+	bBlobRefs: bucketBlobRefs, bBlobs: bucketBlobs,
 }
+
+const (
+	bMeta = iota
+	bModels
+	bVersions
+	bAliases
+	bHistory
+	bDigests
+	bLineage
+	bBlobRefs
+	bBlobs
+)
 
 const schemaVersion = 1
 
@@ -96,28 +110,38 @@ const (
 	lineageDataset = 'd'
 )
 
-// txn is a bbolt transaction with the registry's buckets looked up.
+// txn is a bbolt transaction with the registry's buckets, looked up when
+// first used.
 type txn struct {
 	reg *Registry
 	tx  *bbolt.Tx
 	now int64 // Unix milliseconds, read once per write transaction
-
-	models, versions, aliases, history, digests, lineage, blobRefs, blobs *bbolt.Bucket
+	bks [len(bucketNames)]*bbolt.Bucket
 }
 
 func bind(reg *Registry, tx *bbolt.Tx) *txn {
-	b := func(name string) *bbolt.Bucket { return tx.Bucket([]byte(name)) }
-	t := &txn{
-		reg: reg, tx: tx,
-		models: b(bucketModels), versions: b(bucketVersions), aliases: b(bucketAliases),
-		history: b(bucketHistory), digests: b(bucketDigests), lineage: b(bucketLineage),
-		blobRefs: b(bucketBlobRefs), blobs: b(bucketBlobs),
-	}
+	t := &txn{reg: reg, tx: tx}
 	if tx.Writable() {
 		t.now = reg.now().UnixMilli()
 	}
 	return t
 }
+
+func (t *txn) bucket(i int) *bbolt.Bucket {
+	if t.bks[i] == nil {
+		t.bks[i] = t.tx.Bucket([]byte(bucketNames[i]))
+	}
+	return t.bks[i]
+}
+
+func (t *txn) models() *bbolt.Bucket   { return t.bucket(bModels) }
+func (t *txn) versions() *bbolt.Bucket { return t.bucket(bVersions) }
+func (t *txn) aliases() *bbolt.Bucket  { return t.bucket(bAliases) }
+func (t *txn) history() *bbolt.Bucket  { return t.bucket(bHistory) }
+func (t *txn) digests() *bbolt.Bucket  { return t.bucket(bDigests) }
+func (t *txn) lineage() *bbolt.Bucket  { return t.bucket(bLineage) }
+func (t *txn) blobRefs() *bbolt.Bucket { return t.bucket(bBlobRefs) }
+func (t *txn) blobs() *bbolt.Bucket    { return t.bucket(bBlobs) }
 
 // namePrefix returns name 0x00, the prefix of a model's keys.
 func namePrefix(name string) []byte {
@@ -164,7 +188,7 @@ func ms(t int64) time.Time { return time.UnixMilli(t).UTC() }
 
 // model loads a model's record, or ErrNotFound.
 func (t *txn) model(name string) (modelRec, error) {
-	v := t.models.Get([]byte(name))
+	v := t.models().Get([]byte(name))
 	if v == nil {
 		return modelRec{}, fmt.Errorf("%w: model %q", ErrNotFound, name)
 	}
@@ -172,12 +196,12 @@ func (t *txn) model(name string) (modelRec, error) {
 }
 
 func (t *txn) putModel(name string, m *modelRec) error {
-	return t.models.Put([]byte(name), m.encode())
+	return t.models().Put([]byte(name), m.encode())
 }
 
 // version loads a version's record, or ErrNotFound.
 func (t *txn) version(name string, n uint64) (versionRec, error) {
-	v := t.versions.Get(versionKey(name, n))
+	v := t.versions().Get(versionKey(name, n))
 	if v == nil {
 		return versionRec{}, fmt.Errorf("%w: version %d of model %q", ErrNotFound, n, name)
 	}
@@ -186,7 +210,7 @@ func (t *txn) version(name string, n uint64) (versionRec, error) {
 
 // alias returns where an alias points, with ok false if it is not set.
 func (t *txn) alias(name, alias string) (aliasVal, bool, error) {
-	v := t.aliases.Get(aliasKey(name, alias))
+	v := t.aliases().Get(aliasKey(name, alias))
 	if v == nil {
 		return aliasVal{}, false, nil
 	}
@@ -198,7 +222,7 @@ func (t *txn) alias(name, alias string) (aliasVal, bool, error) {
 func (t *txn) aliasesOf(name string) (map[string]uint64, error) {
 	prefix := namePrefix(name)
 	var out map[string]uint64
-	c := t.aliases.Cursor()
+	c := t.aliases().Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		a, err := decodeAlias(v)
 		if err != nil {
@@ -231,7 +255,7 @@ func (t *txn) aliasesAt(name string, n uint64) ([]string, error) {
 
 // resolve returns the version number ref names in model name.
 func (t *txn) resolve(name string, ref Ref) (uint64, error) {
-	if t.models.Get([]byte(name)) == nil {
+	if t.models().Get([]byte(name)) == nil {
 		return 0, fmt.Errorf("%w: model %q", ErrNotFound, name)
 	}
 	switch {
@@ -246,13 +270,13 @@ func (t *txn) resolve(name string, ref Ref) (uint64, error) {
 		return a.version, nil
 	case ref.Version > 0:
 		n := uint64(ref.Version)
-		if t.versions.Get(versionKey(name, n)) == nil {
+		if t.versions().Get(versionKey(name, n)) == nil {
 			return 0, fmt.Errorf("%w: version %d of model %q", ErrNotFound, n, name)
 		}
 		return n, nil
 	}
 	prefix := namePrefix(name)
-	c := t.versions.Cursor()
+	c := t.versions().Cursor()
 	k, v := c.Seek(versionKey(name, MaxVersion+1))
 	if k == nil {
 		k, v = c.Last()

@@ -55,7 +55,7 @@ func (reg *Registry) CreateModel(ctx context.Context, name string, opts ModelOpt
 	}
 	var out Model
 	err := reg.update(ctx, func(t *txn) error {
-		if t.models.Get([]byte(name)) != nil {
+		if t.models().Get([]byte(name)) != nil {
 			return fmt.Errorf("%w: model %q", ErrExists, name)
 		}
 		m := modelRec{
@@ -117,7 +117,7 @@ func (reg *Registry) Model(ctx context.Context, name string) (Model, error) {
 func (reg *Registry) Models(ctx context.Context) ([]Model, error) {
 	var out []Model
 	err := reg.view(ctx, func(t *txn) error {
-		return t.models.ForEach(func(k, v []byte) error {
+		return t.models().ForEach(func(k, v []byte) error {
 			m, err := decodeModel(v)
 			if err != nil {
 				return fmt.Errorf("model %q: %w", k, err)

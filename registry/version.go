@@ -50,10 +50,12 @@ func (v Version) Ref() Ref { return Ref{Version: v.Number} }
 // URI returns the version's models:/ URI by number (models:/name/3).
 func (v Version) URI() string { return URI(v.Name, v.Ref()) }
 
+// public returns the record as a Version; it shares the record's maps, so
+// the record must not be used after.
 func (r *versionRec) public(name string, n uint64, aliases []string) Version {
 	v := Version{
 		Name: name, Number: int(n), Digest: formatDigest(r.sum[:]), Size: int64(r.size),
-		Format: r.format, RunID: r.runID, Metrics: maps.Clone(r.metrics), Tags: maps.Clone(r.tags),
+		Format: r.format, RunID: r.runID, Metrics: r.metrics, Tags: r.tags,
 		Description: r.description, Created: ms(r.created), CreatedBy: r.createdBy,
 		Updated: ms(r.updated), Archived: r.archived, Aliases: aliases,
 	}
@@ -150,7 +152,7 @@ func (reg *Registry) Register(ctx context.Context, name string, model io.Reader,
 		default:
 			return err
 		}
-		if old := t.digests.Get(digestKey(name, sum)); old != nil {
+		if old := t.digests().Get(digestKey(name, sum)); old != nil {
 			if len(old) != 8 {
 				return fmt.Errorf("%w: dedup record is %d bytes", ErrCorrupt, len(old))
 			}
@@ -184,18 +186,18 @@ func (reg *Registry) Register(ctx context.Context, name string, model io.Reader,
 			rec.tags = nil
 		}
 		puts := []op{
-			{t.versions, versionKey(name, n), rec.encode()},
-			{t.digests, digestKey(name, sum), u64(n)},
-			{t.blobRefs, blobRefKey(sum, name, n), nil},
+			{t.versions(), versionKey(name, n), rec.encode()},
+			{t.digests(), digestKey(name, sum), u64(n)},
+			{t.blobRefs(), blobRefKey(sum, name, n), nil},
 		}
 		if opts.RunID != "" {
-			puts = append(puts, op{t.lineage, lineageKey(lineageRun, []byte(opts.RunID), name, n), nil})
+			puts = append(puts, op{t.lineage(), lineageKey(lineageRun, []byte(opts.RunID), name, n), nil})
 		}
 		if dataset != nil {
-			puts = append(puts, op{t.lineage, lineageKey(lineageDataset, dataset, name, n), nil})
+			puts = append(puts, op{t.lineage(), lineageKey(lineageDataset, dataset, name, n), nil})
 		}
-		if reg.blobs == nil && t.blobs.Get(sum[:]) == nil {
-			puts = append(puts, op{t.blobs, sum[:], b})
+		if reg.blobs == nil && t.blobs().Get(sum[:]) == nil {
+			puts = append(puts, op{t.blobs(), sum[:], b})
 		}
 		for _, p := range puts {
 			if err := p.bk.Put(p.k, p.v); err != nil {
@@ -306,7 +308,7 @@ func (reg *Registry) Versions(ctx context.Context, name string) ([]Version, erro
 	}
 	var out []Version
 	err := reg.view(ctx, func(t *txn) error {
-		if t.models.Get([]byte(name)) == nil {
+		if t.models().Get([]byte(name)) == nil {
 			return fmt.Errorf("%w: model %q", ErrNotFound, name)
 		}
 		aliases, err := t.aliasesOf(name)
@@ -318,7 +320,7 @@ func (reg *Registry) Versions(ctx context.Context, name string) ([]Version, erro
 			at[v] = append(at[v], a)
 		}
 		prefix := namePrefix(name)
-		c := t.versions.Cursor()
+		c := t.versions().Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			_, n, ok := splitVersionKey(k)
 			if !ok {
@@ -360,7 +362,7 @@ func (reg *Registry) byLineage(ctx context.Context, kind byte, value []byte) ([]
 	prefix := append(append([]byte{kind}, value...), 0)
 	var out []Version
 	err := reg.view(ctx, func(t *txn) error {
-		c := t.lineage.Cursor()
+		c := t.lineage().Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			name, n, ok := splitVersionKey(k[len(prefix):])
 			if !ok {
@@ -449,7 +451,7 @@ func (reg *Registry) editVersion(ctx context.Context, name string, version int, 
 			return err
 		}
 		rec.updated = changedAt(before, rec.encode(), rec.updated, t.now)
-		if err := t.versions.Put(versionKey(name, uint64(version)), rec.encode()); err != nil {
+		if err := t.versions().Put(versionKey(name, uint64(version)), rec.encode()); err != nil {
 			return err
 		}
 		return t.touch(name)
@@ -498,15 +500,15 @@ func (reg *Registry) DeleteVersion(ctx context.Context, name string, version int
 			return err
 		}
 		dels := []op{
-			{t.versions, versionKey(name, n), nil},
-			{t.blobRefs, blobRefKey(rec.sum, name, n), nil},
-			{t.lineage, lineageKey(lineageRun, []byte(rec.runID), name, n), nil},
+			{t.versions(), versionKey(name, n), nil},
+			{t.blobRefs(), blobRefKey(rec.sum, name, n), nil},
+			{t.lineage(), lineageKey(lineageRun, []byte(rec.runID), name, n), nil},
 		}
-		if old := t.digests.Get(digestKey(name, rec.sum)); len(old) == 8 && binary.BigEndian.Uint64(old) == n {
-			dels = append(dels, op{t.digests, digestKey(name, rec.sum), nil})
+		if old := t.digests().Get(digestKey(name, rec.sum)); len(old) == 8 && binary.BigEndian.Uint64(old) == n {
+			dels = append(dels, op{t.digests(), digestKey(name, rec.sum), nil})
 		}
 		if rec.dataset != nil {
-			dels = append(dels, op{t.lineage, lineageKey(lineageDataset, rec.dataset, name, n), nil})
+			dels = append(dels, op{t.lineage(), lineageKey(lineageDataset, rec.dataset, name, n), nil})
 		}
 		for _, d := range dels {
 			if err := d.bk.Delete(d.k); err != nil {
@@ -514,8 +516,8 @@ func (reg *Registry) DeleteVersion(ctx context.Context, name string, version int
 			}
 		}
 		if reg.blobs == nil {
-			if k, _ := t.blobRefs.Cursor().Seek(rec.sum[:]); k == nil || !bytes.HasPrefix(k, rec.sum[:]) {
-				if err := t.blobs.Delete(rec.sum[:]); err != nil {
+			if k, _ := t.blobRefs().Cursor().Seek(rec.sum[:]); k == nil || !bytes.HasPrefix(k, rec.sum[:]) {
+				if err := t.blobs().Delete(rec.sum[:]); err != nil {
 					return err
 				}
 			}

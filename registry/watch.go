@@ -179,7 +179,7 @@ func (reg *Registry) aliasState(ctx context.Context, name, alias string, seq uin
 	out := AliasChange{Name: name, Alias: alias}
 	changed := false
 	err := reg.view(ctx, func(t *txn) error {
-		if t.models.Get([]byte(name)) == nil {
+		if t.models().Get([]byte(name)) == nil {
 			return fmt.Errorf("%w: model %q", ErrNotFound, name)
 		}
 		a, set, err := t.alias(name, alias)
@@ -188,7 +188,7 @@ func (reg *Registry) aliasState(ctx context.Context, name, alias string, seq uin
 		}
 		out.Seq = a.seq
 		if !set {
-			if k, _ := lastWithPrefix(t.history.Cursor(), historyPrefix(name, alias)); k != nil {
+			if k, _ := lastWithPrefix(t.history().Cursor(), historyPrefix(name, alias)); k != nil {
 				_, out.Seq, _ = splitHistoryKey(k, len(namePrefix(name)))
 			}
 		}
