@@ -53,14 +53,15 @@ type dec struct {
 	err error
 }
 
-func newDec(b []byte) *dec {
-	d := &dec{b: b}
-	v := d.byte1()
-	if d.err == nil && v != recVersion {
-		d.err = fmt.Errorf("record version %d, want %d", v, recVersion)
+func newDec(b []byte) dec {
+	d := dec{b: b}
+	if v := d.byte1(); d.err == nil && v != recVersion {
+		d.err = errVersion
 	}
 	return d
 }
+
+var errVersion = fmt.Errorf("unknown record version (this package writes %d)", recVersion)
 
 func (d *dec) fail(err error) {
 	if d.err == nil {

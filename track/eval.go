@@ -62,15 +62,28 @@ func (r *row) compare(n *cmpNode) bool {
 		v, ok := r.number(n.col)
 		return ok && matchNumber(n, v)
 	}
+	if n.col.kind == kindParam || n.col.kind == kindTag {
+		v := r.raw(n.col)
+		// Converting in the call lets the compiler skip the copy.
+		return v != nil && matchString(n, string(v))
+	}
 	s, ok := r.text(n.col)
 	return ok && matchString(n, s)
+}
+
+// raw returns the stored bytes of a param or tag, or nil.
+func (r *row) raw(c column) []byte {
+	if c.kind == kindParam {
+		return r.t.lookup(r.t.params, r.id, c.key)
+	}
+	return r.t.lookup(r.t.tags, r.id, c.key)
 }
 
 // number returns a numeric column's value; ok is false if the run lacks it.
 func (r *row) number(c column) (float64, bool) {
 	switch c.kind {
 	case kindMetric:
-		v := r.t.metrics.Get(runKey(r.id, c.key))
+		v := r.t.lookup(r.t.metrics, r.id, c.key)
 		if v == nil {
 			return 0, false
 		}
@@ -95,10 +108,8 @@ func (r *row) number(c column) (float64, bool) {
 func (r *row) text(c column) (string, bool) {
 	var v []byte
 	switch c.kind {
-	case kindParam:
-		v = r.t.params.Get(runKey(r.id, c.key))
-	case kindTag:
-		v = r.t.tags.Get(runKey(r.id, c.key))
+	case kindParam, kindTag:
+		v = r.raw(c)
 	case kindAttr:
 		switch c.key {
 		case "run_id":

@@ -1,6 +1,7 @@
 package track
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -99,6 +100,11 @@ type txn struct {
 	tx  *bbolt.Tx
 	now int64 // Unix milliseconds, read once per write transaction
 
+	// Cursors and a key buffer reused by lookups in read paths that make
+	// many of them (search).
+	curs map[*bbolt.Bucket]*bbolt.Cursor
+	key  []byte
+
 	meta, exps, expNames, runs, params, tags, metrics, history,
 	inputs, artifacts, blobRefs, index *bbolt.Bucket
 }
@@ -179,4 +185,24 @@ func (t *txn) indexStr(exp uint64, kind byte, name string, id runID, v string) e
 
 func (t *txn) unindexStr(exp uint64, kind byte, name string, id runID, v string) error {
 	return t.index.Delete(indexStrKey(indexPrefix(exp, kind, name), v, id))
+}
+
+// lookup is b.Get(runKey(id, key)) through a cursor kept for the
+// transaction, which saves the allocations of a fresh cursor and key per
+// call. Only read paths use it.
+func (t *txn) lookup(b *bbolt.Bucket, id runID, key string) []byte {
+	c := t.curs[b]
+	if c == nil {
+		if t.curs == nil {
+			t.curs = map[*bbolt.Bucket]*bbolt.Cursor{}
+		}
+		c = b.Cursor()
+		t.curs[b] = c
+	}
+	t.key = append(append(t.key[:0], id[:]...), key...)
+	k, v := c.Seek(t.key)
+	if !bytes.Equal(k, t.key) {
+		return nil
+	}
+	return v
 }

@@ -1,0 +1,94 @@
+package track_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/cairn-ml/cairn/track"
+)
+
+// Logging benchmarks: one metric per transaction, and batches, with the
+// file held open (Shared=false) or opened for each call (Shared=true).
+// Every commit is fsynced.
+
+func BenchmarkLogMetric(b *testing.B) {
+	for _, shared := range []bool{false, true} {
+		b.Run(fmt.Sprintf("shared=%v", shared), func(b *testing.B) {
+			st, err := track.OpenWith(filepath.Join(b.TempDir(), "bench.db"), track.Options{Shared: shared})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			run := mustStart(b, mustExperiment(b, st, "bench"), track.RunOptions{})
+			b.ReportAllocs()
+			step := int64(0)
+			for b.Loop() {
+				if err := run.LogMetric(ctx, "loss", float64(step), step); err != nil {
+					b.Fatal(err)
+				}
+				step++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "metrics/s")
+		})
+	}
+}
+
+func BenchmarkLogBatch(b *testing.B) {
+	for _, shared := range []bool{false, true} {
+		for _, size := range []int{10, 100, 1000} {
+			b.Run(fmt.Sprintf("shared=%v/size=%d", shared, size), func(b *testing.B) {
+				st, err := track.OpenWith(filepath.Join(b.TempDir(), "bench.db"), track.Options{Shared: shared})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer st.Close()
+				run := mustStart(b, mustExperiment(b, st, "bench"), track.RunOptions{})
+				batch := track.Batch{Metrics: make([]track.Metric, size)}
+				b.ReportAllocs()
+				step := int64(0)
+				for b.Loop() {
+					for i := range batch.Metrics {
+						batch.Metrics[i] = track.Metric{Key: fmt.Sprint("m", i%10), Value: float64(step), Step: step}
+						step++
+					}
+					if err := run.Log(ctx, batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "metrics/s")
+			})
+		}
+	}
+}
+
+// BenchmarkRunRecord reads one run (20 params, 10 metrics) with the file
+// held open and opened per call.
+func BenchmarkRunRecord(b *testing.B) {
+	for _, shared := range []bool{false, true} {
+		b.Run(fmt.Sprintf("shared=%v", shared), func(b *testing.B) {
+			st, err := track.OpenWith(filepath.Join(b.TempDir(), "bench.db"), track.Options{Shared: shared})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			run := mustStart(b, mustExperiment(b, st, "bench"), track.RunOptions{})
+			batch := track.Batch{Params: map[string]string{}}
+			for i := range 20 {
+				batch.Params[fmt.Sprint("p", i)] = fmt.Sprint(i)
+			}
+			for i := range 10 {
+				batch.Metrics = append(batch.Metrics, track.Metric{Key: fmt.Sprint("m", i), Value: float64(i)})
+			}
+			if err := run.Log(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := run.Record(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
