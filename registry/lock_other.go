@@ -9,6 +9,6 @@ import (
 
 // waitLock does nothing where flock(2) is missing: bbolt's own wait
 // applies.
-func waitLock(ctx context.Context, path string, write bool, timeout time.Duration) (release func()) {
-	return func() {}
+func waitLock(ctx context.Context, path string, write bool, timeout time.Duration) (release func(), timedOut bool) {
+	return func() {}, false
 }

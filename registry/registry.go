@@ -251,11 +251,15 @@ func openBolt(path string, timeout time.Duration, readOnly bool) (*bbolt.DB, err
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w: gave up on %s after %v: %w", ErrLocked, path, timeout, err)
+			return nil, lockedError(path, timeout, err)
 		}
 		return nil, fmt.Errorf("registry: open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+func lockedError(path string, timeout time.Duration, err error) error {
+	return fmt.Errorf("%w: gave up on %s after %v: %w", ErrLocked, path, timeout, err)
 }
 
 // session shares one open of the file among the calls that overlap in
@@ -280,8 +284,19 @@ func (s *session) acquire(ctx context.Context, write bool) (*bbolt.DB, error) {
 	for {
 		s.mu.Lock()
 		if s.refs == 0 {
-			probe := waitLock(ctx, s.path, write, s.timeout)
-			db, err := openBolt(s.path, s.timeout, !write)
+			start := time.Now()
+			probe, timedOut := waitLock(ctx, s.path, write, s.timeout)
+			if timedOut {
+				s.mu.Unlock()
+				return nil, lockedError(s.path, s.timeout, berrors.ErrTimeout)
+			}
+			// bbolt gets what is left of the timeout (at least its retry
+			// period; 0 would mean no limit).
+			left := s.timeout
+			if left > 0 {
+				left = max(left-time.Since(start), 50*time.Millisecond)
+			}
+			db, err := openBolt(s.path, left, !write)
 			probe()
 			if err != nil {
 				s.mu.Unlock()

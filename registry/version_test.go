@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cairn-ml/cairn/registry"
 )
@@ -580,8 +581,8 @@ func TestSharedMode(t *testing.T) {
 	}
 	// While it is held, calls fail with ErrLocked after the timeout.
 	short, err := registry.OpenWith(path, registry.Options{Shared: true, Timeout: 100 * time.Millisecond})
-	if !errors.Is(err, registry.ErrLocked) || !strings.Contains(err.Error(), "held by another process") {
-		t.Errorf("OpenWith while another holds the file = %v, want ErrLocked", err)
+	if !errors.Is(err, registry.ErrLocked) || !errors.Is(err, berrors.ErrTimeout) || !strings.Contains(err.Error(), "held by another process") {
+		t.Errorf("OpenWith while another holds the file = %v, want ErrLocked and bbolt's ErrTimeout", err)
 	}
 	if short != nil {
 		short.Close()

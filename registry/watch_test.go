@@ -1,12 +1,14 @@
 package registry_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cairn-ml/cairn/registry"
 )
@@ -165,5 +167,91 @@ func TestWatchOtherRegistry(t *testing.T) {
 	ev := mustSet(t, b, "m", "champion", 1)
 	if c := recvUntil(t, ch, ev.Seq); c.Version.Number != 1 {
 		t.Errorf("Watch through a second Registry = version %d, want 1", c.Version.Number)
+	}
+}
+
+// While another holder keeps the file locked after moving the alias, the
+// watcher reports ErrLocked once; when the file is free again it delivers
+// the new state.
+func TestWatchRecoversFromLock(t *testing.T) {
+	path := t.TempDir() + "/cairn.db"
+	reg, err := registry.OpenWith(path, registry.Options{Shared: true, Timeout: 30 * time.Millisecond, PollInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	mustRegister(t, reg, "m", model(1), registry.RegisterOptions{})
+	ch, err := reg.Watch(ctx, "m", "champion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv(t, ch)
+
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder, err := registry.OpenDB(db, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := mustSet(t, holder, "m", "champion", 1)
+	var c registry.AliasChange
+	select {
+	case c = <-ch:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no report while the file is held")
+	}
+	if !errors.Is(c.Err, registry.ErrLocked) || !errors.Is(c.Err, berrors.ErrTimeout) {
+		t.Fatalf("while the file is held: %+v, want an ErrLocked error", c)
+	}
+	holder.Close()
+	db.Close()
+	if c := recv(t, ch); c.Seq != ev.Seq || c.Version.Number != 1 {
+		t.Errorf("after the file was freed: version %d seq %d, want 1 seq %d", c.Version.Number, c.Seq, ev.Seq)
+	}
+}
+
+// A Registry on a read-only *bbolt.DB reads and watches but does not
+// write.
+func TestReadOnlyDB(t *testing.T) {
+	path := t.TempDir() + "/cairn.db"
+	reg, err := registry.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRegister(t, reg, "m", model(1), registry.RegisterOptions{})
+	reg.Close()
+
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ro, err := registry.OpenDB(db, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, b, err := ro.Open(ctx, "m", "latest"); err != nil || !bytes.Equal(b, model(1)) {
+		t.Errorf("Open on a read-only db = %q, %v", b, err)
+	}
+	if _, err := ro.SetAlias(ctx, "m", "champion", 1, registry.AliasOptions{}); !errors.Is(err, registry.ErrReadOnly) {
+		t.Errorf("SetAlias on a read-only db = %v, want ErrReadOnly", err)
+	}
+
+	empty, err := bbolt.Open(t.TempDir()+"/empty.db", 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emptyPath := empty.Path()
+	empty.Close()
+	empty, err = bbolt.Open(emptyPath, 0o600, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer empty.Close()
+	if _, err := registry.OpenDB(empty, registry.Options{}); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("OpenDB on a read-only db without the buckets = %v, want ErrNotFound", err)
 	}
 }
