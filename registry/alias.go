@@ -23,6 +23,7 @@ const (
 	AliasRolledBack                      // Rollback or RollbackTo
 )
 
+// String returns "set", "deleted" or "rolled back".
 func (k EventKind) String() string {
 	switch k {
 	case AliasSet:

@@ -48,8 +48,9 @@ type AliasChange struct {
 // The model must exist (ErrNotFound) and the names be valid (ErrInvalid);
 // the alias need not be set yet. In Shared mode each poll first looks at
 // the file's size and modification time and opens the file (for reading,
-// for a moment) only when they changed recently, so idle watchers cost a
-// stat call per poll and seldom hold the file lock a writer wants.
+// for a moment) only after they changed (and once a second regardless), so
+// an idle watcher costs a stat call per poll and seldom holds the file
+// lock a writer wants.
 func (reg *Registry) Watch(ctx context.Context, name, alias string) (<-chan AliasChange, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
