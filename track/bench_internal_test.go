@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 // benchRuns is the size of the search benchmark's database; set
@@ -88,6 +90,13 @@ func BenchmarkSearchRuns(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("built %d runs in %v: %d bytes, %.0f bytes/run", n, time.Since(start).Round(time.Millisecond), info.Size(), float64(info.Size())/float64(n))
+	st.view(ctx, func(t *txn) error {
+		return t.tx.ForEach(func(name []byte, bk *bbolt.Bucket) error {
+			s := bk.Stats()
+			b.Logf("bucket %-22s %9d keys %11d bytes in pages", name, s.KeyN, (s.BranchPageN+s.BranchOverflowN+s.LeafPageN+s.LeafOverflowN)*t.tx.DB().Info().PageSize)
+			return nil
+		})
+	})
 
 	queries := []struct {
 		name   string

@@ -2,6 +2,7 @@ package track
 
 import (
 	"bytes"
+	"math"
 
 	"go.etcd.io/bbolt"
 )
@@ -164,4 +165,150 @@ func successor(p []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// intersect returns the range of values in both a and b (of one column).
+func intersect(a, b idxRange) idxRange {
+	r := idxRange{kind: a.kind, name: a.name, lo: maxBytes(a.lo, b.lo), hi: minBytes(a.hi, b.hi)}
+	r.empty = a.empty || b.empty || r.lo != nil && r.hi != nil && bytes.Compare(r.lo, r.hi) > 0
+	return r
+}
+
+// idxRange is a range of one column's index: values from lo to hi
+// (encoded, both inclusive, nil for no bound), or a list of run ids (for
+// attributes.run_id), or nothing at all.
+type idxRange struct {
+	kind   byte
+	name   string
+	lo, hi []byte
+	ids    []runID
+	empty  bool
+}
+
+// ranges returns the index ranges holding every run that can match n, or
+// nil if the index cannot narrow n down.
+func ranges(n *cmpNode) []idxRange {
+	c := n.col
+	r := idxRange{kind: c.kind, name: c.key}
+	switch {
+	case c.kind == kindDataset || n.op == opNe:
+		return nil
+	case c == column{kindAttr, "run_id"}:
+		vals := []string{n.str}
+		switch n.op {
+		case opIn:
+			vals = n.list
+		case opEq:
+		default:
+			return nil
+		}
+		r.ids = []runID{}
+		for _, v := range vals {
+			if id, err := parseRunID(v); err == nil {
+				r.ids = append(r.ids, id)
+			}
+		}
+		return []idxRange{r}
+	case c.kind == kindMetric:
+		v := floatKey(n.num)
+		top := floatKey(math.Inf(1))
+		switch n.op {
+		case opEq:
+			r.lo, r.hi = u64(v), u64(v)
+		case opLt:
+			if v == 0 {
+				r.empty = true
+			} else {
+				r.hi = u64(v - 1)
+			}
+		case opLe:
+			r.hi = u64(v)
+		case opGt:
+			if v >= top {
+				r.empty = true
+			} else {
+				r.lo, r.hi = u64(v+1), u64(top)
+			}
+		case opGe:
+			r.lo, r.hi = u64(v), u64(top)
+		}
+		return []idxRange{r}
+	case c.numeric(): // start_time, end_time: integers
+		lo, hi := math.Inf(-1), math.Inf(1)
+		switch n.op {
+		case opEq:
+			lo, hi = math.Ceil(n.num), math.Floor(n.num)
+		case opLt:
+			hi = math.Ceil(n.num) - 1
+		case opLe:
+			hi = math.Floor(n.num)
+		case opGt:
+			lo = math.Floor(n.num) + 1
+		case opGe:
+			lo = math.Ceil(n.num)
+		}
+		if lo > hi || lo > math.MaxInt64 || hi < math.MinInt64 {
+			r.empty = true
+			return []idxRange{r}
+		}
+		if lo > math.MinInt64 {
+			r.lo = u64(intKey(int64(lo)))
+		}
+		if hi < math.MaxInt64 {
+			r.hi = u64(intKey(int64(hi)))
+		}
+		return []idxRange{r}
+	}
+	// String columns.
+	switch n.op {
+	case opEq:
+		v := append([]byte(n.str), 0)
+		r.lo, r.hi = v, v
+		return []idxRange{r}
+	case opIn:
+		out := make([]idxRange, len(n.list))
+		for i, s := range n.list {
+			v := append([]byte(s), 0)
+			out[i] = idxRange{kind: c.kind, name: c.key, lo: v, hi: v}
+		}
+		return out
+	case opLike:
+		p := likePrefix(n.str)
+		if p == "" {
+			return nil
+		}
+		// Values that start with p sort from p up to p followed by
+		// 0xFF, a byte that UTF-8 text never holds.
+		r.lo, r.hi = []byte(p), append([]byte(p), 0xff)
+		return []idxRange{r}
+	}
+	return nil
+}
+
+// encodeValue returns the index encoding of a sort value of column c.
+func encodeValue(c column, v sortVal) []byte {
+	switch {
+	case c.kind == kindMetric:
+		return u64(floatKey(v.num))
+	case c.numeric():
+		return u64(intKey(int64(v.num)))
+	case c == column{kindAttr, "run_id"}:
+		id, _ := parseRunID(v.str)
+		return id[:]
+	}
+	return append([]byte(v.str), 0)
+}
+
+func minBytes(a, b []byte) []byte {
+	if a == nil || b != nil && bytes.Compare(b, a) < 0 {
+		return b
+	}
+	return a
+}
+
+func maxBytes(a, b []byte) []byte {
+	if a == nil || b != nil && bytes.Compare(b, a) > 0 {
+		return b
+	}
+	return a
 }

@@ -1,0 +1,486 @@
+package track
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// How a search finds its runs. The index (layout.go) holds, for every
+// experiment and column, the runs sorted by value; a search either walks
+// the index of its first order key, or collects the runs that one filter
+// term selects through that term's index, or reads every run. See
+// (*txn).search for the choice.
+
+// search returns up to q.limit+1 matching rows in order, after q.after.
+//
+// Three plans: planOrder walks the index of the first order key in order
+// and stops once the page is full (good when many runs match);
+// planCandidates reads the runs that one AND-ed filter term selects
+// through its index, then sorts them (good when few match); planScan reads
+// every run. With N runs in the experiments and a page of k rows, the
+// order walk reads about k*N/m runs when m match, the candidates plan
+// about m, so candidates win when m < sqrt(k*N); the index gives m (its
+// count is cut off at that bound, so estimating is cheap).
+func (t *txn) search(ctx context.Context, q *query) ([]*row, error) {
+	exps, n, err := t.searchExps(q)
+	if err != nil {
+		return nil, err
+	}
+	s := &searcher{t: t, q: q, cancelled: ctx.Err, want: q.limit + 1, exps: exps}
+	bound := max(64, int(math.Sqrt(float64(s.want)*float64(n))))
+	p := q.plan
+	var src *source
+	if p == planAuto || p == planCandidates {
+		src = s.source(q.filter, bound+1)
+		switch {
+		case p == planCandidates && src == nil:
+			p = planScan
+		case p == planCandidates:
+		case src != nil && src.est <= bound:
+			p = planCandidates
+		default:
+			p = planOrder
+		}
+	}
+	switch p {
+	case planOrder:
+		if q.plan == planAuto {
+			// If the walk has not filled the page after reading twice
+			// the bound, few runs match and no index finds them: reading
+			// every run in storage order is then cheaper than going on
+			// in index order (about 3x per run, for locality).
+			s.budget = 2 * bound
+		}
+		err = s.orderWalk()
+		if errors.Is(err, errOverBudget) {
+			s.rows, s.budget = nil, 0
+			err = s.collect(s.everyRun)
+		}
+	case planCandidates:
+		err = s.collect(src.each)
+	default:
+		err = s.collect(s.everyRun)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(s.rows) > s.want {
+		s.rows = s.rows[:s.want]
+	}
+	return s.rows, nil
+}
+
+// errOverBudget stops an order walk that reads too many runs.
+var errOverBudget = errors.New("over budget")
+
+// searchExps returns the experiments to search and their run count.
+func (t *txn) searchExps(q *query) ([]uint64, int, error) {
+	exps := q.expIDs
+	if len(exps) == 0 {
+		c := t.exps.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			exps = append(exps, binary.BigEndian.Uint64(k))
+		}
+	}
+	n := 0
+	for _, id := range exps {
+		x, err := t.expRec(id)
+		if err != nil {
+			return nil, 0, err
+		}
+		n += int(x.runs)
+	}
+	return exps, n, nil
+}
+
+// searcher is the state of one search.
+type searcher struct {
+	t         *txn
+	q         *query
+	cancelled func() error // the call's ctx.Err
+	want      int
+	exps      []uint64
+	rows      []*row
+	seen      int // runs visited, for cancellation checks and the budget
+	budget    int // if > 0, visits allowed before visit fails with errOverBudget
+
+	scratch row
+}
+
+// visit reads run id and returns it as a row if it is in the search (its
+// experiment and view), matches the filter and comes after q.after.
+func (s *searcher) visit(id runID) (*row, error) {
+	if s.seen++; s.seen%1024 == 0 {
+		if err := s.cancelled(); err != nil {
+			return nil, err
+		}
+	}
+	if s.budget > 0 && s.seen > s.budget {
+		return nil, errOverBudget
+	}
+	v := s.t.lookup(s.t.runs, id, "")
+	if v == nil {
+		return nil, fmt.Errorf("%w: run %s", ErrNotFound, id)
+	}
+	rec, err := decodeRun(v)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(s.exps, rec.exp) ||
+		s.q.view == ActiveOnly && rec.deleted || s.q.view == DeletedOnly && !rec.deleted {
+		return nil, nil
+	}
+	// Most runs visited do not match: test them in a scratch row, and
+	// allocate one only for a match.
+	s.scratch = row{t: s.t, id: id, rec: rec}
+	ok := s.scratch.match(s.q.filter)
+	if s.scratch.err != nil {
+		return nil, s.scratch.err
+	}
+	if !ok {
+		return nil, nil
+	}
+	r := new(row)
+	*r = s.scratch
+	r.key = make([]sortVal, len(s.q.order))
+	for i, k := range s.q.order {
+		r.key[i] = r.sortValue(k.col)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if s.q.after != nil && compareKeys(r.key, s.q.after, s.q.order) <= 0 {
+		return nil, nil
+	}
+	return r, nil
+}
+
+// collect visits every run each yields and sorts the matches.
+func (s *searcher) collect(each func(func(runID) error) error) error {
+	seen := map[runID]bool{}
+	err := each(func(id runID) error {
+		if seen[id] {
+			return nil
+		}
+		seen[id] = true
+		r, err := s.visit(id)
+		if r != nil {
+			s.rows = append(s.rows, r)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.sortRows(s.rows)
+	return nil
+}
+
+func (s *searcher) sortRows(rows []*row) {
+	slices.SortFunc(rows, func(a, b *row) int { return compareKeys(a.key, b.key, s.q.order) })
+}
+
+// everyRun yields every run of the experiments once, through the index of
+// start times, which holds each run exactly once.
+func (s *searcher) everyRun(fn func(runID) error) error {
+	for _, exp := range s.exps {
+		w := s.walker(exp, idxRange{kind: kindAttr, name: attrStart}, false)
+		for {
+			_, id, ok := w.next()
+			if !ok {
+				break
+			}
+			if err := fn(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// orderWalk is planOrder: walk the first order key's values in order,
+// sorting each run of equal values by the remaining keys, until the page
+// is full; then runs whose value is NaN, then runs that lack it.
+//
+// An order key that the filter pins to one value (params.p = 'x' AND-ed
+// in) orders nothing among the matches, so the walk uses the first key
+// that is not pinned.
+func (s *searcher) orderWalk() error {
+	w := s.walkKey()
+	k0 := s.q.order[w]
+	region, nan, missing := s.regions(k0)
+	if s.q.after != nil {
+		switch a := s.q.after[w]; a.cls {
+		case 0:
+			v := encodeValue(k0.col, a)
+			if k0.desc {
+				region.hi = minBytes(region.hi, v)
+			} else {
+				region.lo = maxBytes(region.lo, v)
+			}
+		case 1:
+			region.empty = true
+		case 2:
+			region.empty, nan = true, false
+		}
+	}
+	walk := func(r idxRange, desc bool) error {
+		if r.empty {
+			return nil
+		}
+		it := s.merge(r, desc)
+		var group []*row
+		var groupVal []byte
+		for {
+			val, id, ok := it.next()
+			if !ok {
+				break
+			}
+			if groupVal != nil && !bytes.Equal(val, groupVal) {
+				s.sortRows(group)
+				s.rows = append(s.rows, group...)
+				group = group[:0]
+				if len(s.rows) >= s.want {
+					return nil
+				}
+			}
+			groupVal = append(groupVal[:0], val...)
+			r, err := s.visit(id)
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				group = append(group, r)
+			}
+		}
+		s.sortRows(group)
+		s.rows = append(s.rows, group...)
+		return nil
+	}
+	if err := walk(region, k0.desc); err != nil || len(s.rows) >= s.want {
+		return err
+	}
+	if nan {
+		nanVal := u64(nanKey)
+		if err := walk(idxRange{kind: region.kind, name: region.name, lo: nanVal, hi: nanVal}, false); err != nil || len(s.rows) >= s.want {
+			return err
+		}
+	}
+	if !missing {
+		return nil
+	}
+	var rest []*row
+	err := s.everyRun(func(id runID) error {
+		r, err := s.visit(id)
+		if r != nil && r.key[w].cls == 2 {
+			rest = append(rest, r)
+		}
+		return err
+	})
+	s.sortRows(rest)
+	s.rows = append(s.rows, rest...)
+	return err
+}
+
+// walkKey returns the index of the order key to walk: the first one that
+// no AND-ed equality of the filter pins to a single value, or the last.
+func (s *searcher) walkKey() int {
+	terms := conjuncts(s.q.filter)
+	for i, k := range s.q.order {
+		pinned := slices.ContainsFunc(terms, func(n node) bool {
+			c, ok := n.(*cmpNode)
+			return ok && c.col == k.col && (c.op == opEq || c.op == opIn && len(c.list) == 1)
+		})
+		if !pinned {
+			return i
+		}
+	}
+	return len(s.q.order) - 1
+}
+
+// regions returns the index range of an order key's values (narrowed by
+// the filter's AND-ed terms on the same column), and whether NaN values and
+// missing values can match.
+func (s *searcher) regions(k orderKey) (r idxRange, nan, missing bool) {
+	c := k.col
+	r = idxRange{kind: c.kind, name: c.key}
+	if c.kind == kindMetric {
+		r.hi = u64(floatKey(math.Inf(1)))
+		nan = true
+	}
+	missing = c.kind == kindMetric || c.kind == kindParam || c.kind == kindTag ||
+		c == column{kindAttr, attrEnd} || c == column{kindAttr, attrParent}
+	for _, term := range conjuncts(s.q.filter) {
+		n, ok := term.(*cmpNode)
+		if !ok || n.col != c {
+			continue
+		}
+		missing = false // a comparison never matches a missing value
+		if n.op != opNe {
+			nan = false // nor does NaN, except with !=
+		}
+		if rs := ranges(n); len(rs) == 1 && rs[0].ids == nil {
+			if rs[0].empty {
+				r.empty = true
+			}
+			r.lo = maxBytes(r.lo, rs[0].lo)
+			r.hi = minBytes(r.hi, rs[0].hi)
+		}
+	}
+	if r.lo != nil && r.hi != nil && bytes.Compare(r.lo, r.hi) > 0 {
+		r.empty = true
+	}
+	return r, nan, missing
+}
+
+// conjuncts returns the AND-ed terms of a filter.
+func conjuncts(n node) []node {
+	switch n := n.(type) {
+	case nil:
+		return nil
+	case *andNode:
+		return n.kids
+	}
+	return []node{n}
+}
+
+// source is a set of candidate runs that an indexed filter term selects:
+// est is the number of index entries it reads (counted up to a bound),
+// each yields them (perhaps with repeats).
+type source struct {
+	est  int
+	each func(func(runID) error) error
+}
+
+// source returns the cheapest index source for n, or nil if n cannot use
+// the index. An AND uses its cheapest term; an OR the union of its terms,
+// if they all can.
+func (s *searcher) source(n node, bound int) *source {
+	switch n := n.(type) {
+	case *andNode:
+		var best *source
+		consider := func(src *source) {
+			if src != nil && (best == nil || src.est < best.est) {
+				best = src
+			}
+		}
+		// Terms on one column (a time window, a metric between two
+		// values) narrow one range: intersect them.
+		var cols []column
+		narrowed := map[column]idxRange{}
+		for _, k := range n.kids {
+			if c, ok := k.(*cmpNode); ok {
+				if rs := ranges(c); len(rs) == 1 && rs[0].ids == nil {
+					if r, seen := narrowed[c.col]; seen {
+						narrowed[c.col] = intersect(r, rs[0])
+					} else {
+						narrowed[c.col] = rs[0]
+						cols = append(cols, c.col)
+					}
+					continue
+				}
+			}
+			consider(s.source(k, bound))
+		}
+		for _, c := range cols {
+			consider(s.rangeSource([]idxRange{narrowed[c]}, bound))
+		}
+		return best
+	case *orNode:
+		srcs := make([]*source, len(n.kids))
+		est := 0
+		for i, k := range n.kids {
+			if srcs[i] = s.source(k, bound); srcs[i] == nil {
+				return nil
+			}
+			est += srcs[i].est
+		}
+		return &source{est: est, each: func(fn func(runID) error) error {
+			for _, src := range srcs {
+				if err := src.each(fn); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+	case *cmpNode:
+		return s.rangeSource(ranges(n), bound)
+	}
+	return nil
+}
+
+// rangeSource returns the source of the runs in rs (nil if rs is nil).
+func (s *searcher) rangeSource(rs []idxRange, bound int) *source {
+	if rs == nil {
+		return nil
+	}
+	est := 0
+	for _, r := range rs {
+		est += s.count(r, bound-est)
+	}
+	return &source{est: est, each: func(fn func(runID) error) error {
+		for _, r := range rs {
+			if err := s.scan(r, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+}
+
+// count returns the number of index entries in r, up to limit.
+func (s *searcher) count(r idxRange, limit int) int {
+	if r.ids != nil {
+		return len(r.ids)
+	}
+	if r.empty {
+		return 0
+	}
+	n := 0
+	for _, exp := range s.exps {
+		w := s.walker(exp, r, false)
+		for n < limit {
+			if _, _, ok := w.next(); !ok {
+				break
+			}
+			n++
+		}
+	}
+	return n
+}
+
+// scan yields the runs in r.
+func (s *searcher) scan(r idxRange, fn func(runID) error) error {
+	if r.ids != nil {
+		for _, id := range r.ids {
+			if s.t.runs.Get(id[:]) == nil {
+				continue
+			}
+			if err := fn(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if r.empty {
+		return nil
+	}
+	for _, exp := range s.exps {
+		w := s.walker(exp, r, false)
+		for {
+			_, id, ok := w.next()
+			if !ok {
+				break
+			}
+			if err := fn(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
