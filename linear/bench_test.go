@@ -4,7 +4,9 @@ import (
 	"context"
 	"math"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -97,11 +99,15 @@ func benchFit(b *testing.B, X *mat.Dense, y []int, cfg linear.Config) {
 	b.ReportAllocs()
 	var m *linear.Model
 	var err error
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if m, err = linear.Fit(context.Background(), X, y, cfg); err != nil {
 			b.Fatal(err)
 		}
 	}
+	// CPU time (all threads) per fit: less sensitive than wall time to
+	// other processes on a shared machine.
+	b.ReportMetric((cpuTime()-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/op")
 	s := m.Summary()
 	n, d := X.Dims()
 	b.ReportMetric(float64(s.Iterations), "iters")
@@ -116,6 +122,14 @@ func benchFit(b *testing.B, X *mat.Dense, y []int, cfg linear.Config) {
 	if !s.Converged {
 		b.Logf("did not converge: %v", m.Warning())
 	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchBC(b *testing.B, cfg linear.Config) {

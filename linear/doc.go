@@ -55,6 +55,17 @@
 // version or a malformed document is an error wrapping [ErrVersion] or
 // [ErrFormat].
 //
+// # Performance
+//
+// A pass over X reads it once (loss and gradient fused) with rows split
+// across Threads goroutines that finish before the call returns. Measured
+// against scikit-learn 1.2.1 on the same 2-core machine (README.md in this
+// folder has the table, the commands and where the 2x aim is not met):
+// 100,000x100 L2 in 152 ms (scikit-learn's fastest, newton-cholesky, 370
+// ms), 1,000,000x50 L2 in 2.0 s (lbfgs 4.5 s under the same load), breast
+// cancer in 2 ms on both sides; one-row prediction into a caller's buffer in
+// 67 ns without allocating.
+//
 // # Errors
 //
 // Bad input returns an error wrapping one of the package's sentinels
