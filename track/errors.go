@@ -55,6 +55,7 @@ type ParseError struct {
 	Msg    string
 }
 
+// Error implements error.
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("track: bad query at column %d: %s", e.Column, e.Msg)
 }
