@@ -161,14 +161,14 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 			for i := range order {
 				order[i] = i
 			}
-			slices.SortStableFunc(order, func(a, b int) int {
+			slices.SortFunc(order, func(a, b int) int {
 				switch {
 				case pd.mus[a] < pd.mus[b]:
 					return -1
 				case pd.mus[a] > pd.mus[b]:
 					return 1
 				}
-				return 0
+				return a - b // stable
 			})
 			ext := make([]float64, m+2)
 			ext[0], ext[m+1] = low, high
@@ -200,7 +200,11 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 		}
 		pd.logNorm = make([]float64, m)
 		for i := range m {
-			mass := logGaussMass((low-pd.mus[i])/pd.sigmas[i], (high-pd.mus[i])/pd.sigmas[i])
+			a, b := (low-pd.mus[i])/pd.sigmas[i], (high-pd.mus[i])/pd.sigmas[i]
+			var mass float64 // log mass in [low, high]: 0 to 1e-17 when untruncated
+			if a > -8.5 || b < 8.5 {
+				mass = logGaussMass(a, b)
+			}
 			if pd.q == 0 && p.normalize {
 				// Optuna 3.1 leaves log(sigma) out (optuna#5109,
 				// fixed by optuna#5110 in later versions).
@@ -255,6 +259,11 @@ func (pe *parzen) sample(rng *rand.Rand, size int) [][]float64 {
 	return out
 }
 
+// logCutoff: terms more than this many nats below the largest one change
+// a log-sum-exp by less than exp(-40) ~ 4e-18 relative, below float64
+// resolution, and are left out.
+const logCutoff = 40
+
 // logPDF returns the log density of each point of xs (laid out as sample
 // returns them).
 func (pe *parzen) logPDF(xs [][]float64) []float64 {
@@ -265,6 +274,16 @@ func (pe *parzen) logPDF(xs [][]float64) []float64 {
 	m := len(pe.w)
 	out := make([]float64, size)
 	buf := make([]float64, m)
+	var disc []int // discrete dimensions, done last
+	for j := range pe.dims {
+		if !pe.dims[j].cat && pe.dims[j].q > 0 {
+			disc = append(disc, j)
+		}
+	}
+	var bound []float64
+	if len(disc) > 0 {
+		bound = make([]float64, m)
+	}
 	for c := range size {
 		copy(buf, pe.logW)
 		for j := range pe.dims {
@@ -282,18 +301,16 @@ func (pe *parzen) logPDF(xs [][]float64) []float64 {
 					z := (y - pd.mus[i]) / pd.sigmas[i]
 					buf[i] += -0.5*z*z - logSqrt2Pi - pd.logNorm[i]
 				}
-			default:
-				lo := math.Max(x-0.5*pd.q, pd.low)
-				hi := math.Min(x+0.5*pd.q, pd.high)
-				for i := range m {
-					mu, sigma := pd.mus[i], pd.sigmas[i]
-					buf[i] += logGaussMass((lo-mu)/sigma, (hi-mu)/sigma) - pd.logNorm[i]
-				}
 			}
+		}
+		if len(disc) > 0 {
+			pe.addDiscrete(buf, bound, disc, xs, c)
 		}
 		mx := math.Inf(-1)
 		for _, v := range buf {
-			mx = math.Max(mx, v)
+			if v > mx {
+				mx = v
+			}
 		}
 		if math.IsInf(mx, -1) {
 			out[c] = mx
@@ -301,9 +318,77 @@ func (pe *parzen) logPDF(xs [][]float64) []float64 {
 		}
 		var sum float64
 		for _, v := range buf {
-			sum += math.Exp(v - mx)
+			if d := v - mx; d > -logCutoff {
+				sum += math.Exp(d)
+			}
 		}
 		out[c] = math.Log(sum) + mx
 	}
 	return out
+}
+
+// addDiscrete adds to buf the log probabilities of point c along the
+// discrete dimensions disc. The mass of a kernel on a grid cell is bounded
+// by the cell width times the density at the cell's nearest point; only
+// kernels whose bound comes within logCutoff of the best exact term get
+// the exact (and costly) mass, the others get -Inf.
+func (pe *parzen) addDiscrete(buf, bound []float64, disc []int, xs [][]float64, c int) {
+	m := len(buf)
+	for i := range m {
+		b := buf[i]
+		for _, j := range disc {
+			pd := &pe.dims[j]
+			lo := math.Max(xs[j][c]-0.5*pd.q, pd.low)
+			hi := math.Min(xs[j][c]+0.5*pd.q, pd.high)
+			mu, sigma := pd.mus[i], pd.sigmas[i]
+			near := 0.0 // distance from mu to the cell, in sigmas
+			switch {
+			case mu < lo:
+				near = (lo - mu) / sigma
+			case mu > hi:
+				near = (mu - hi) / sigma
+			}
+			b += math.Min(0, math.Log((hi-lo)/sigma)-0.5*near*near-logSqrt2Pi) - pd.logNorm[i]
+		}
+		bound[i] = b
+	}
+	exact := func(i int) float64 {
+		v := buf[i]
+		for _, j := range disc {
+			pd := &pe.dims[j]
+			lo := math.Max(xs[j][c]-0.5*pd.q, pd.low)
+			hi := math.Min(xs[j][c]+0.5*pd.q, pd.high)
+			mu, sigma := pd.mus[i], pd.sigmas[i]
+			v += logGaussMass((lo-mu)/sigma, (hi-mu)/sigma) - pd.logNorm[i]
+		}
+		return v
+	}
+	done := make([]bool, m)
+	ref := math.Inf(-1)
+	for _, b := range bound {
+		ref = math.Max(ref, b)
+	}
+	for {
+		best := math.Inf(-1)
+		for i := range m {
+			if !done[i] && bound[i] > ref-logCutoff {
+				buf[i] = exact(i)
+				done[i] = true
+			}
+			if done[i] {
+				best = math.Max(best, buf[i])
+			}
+		}
+		// Every term left out is below ref - logCutoff; that is safe
+		// once the best exact term is not far below ref.
+		if best >= ref-3 || math.IsInf(best, -1) {
+			break
+		}
+		ref = best + 3
+	}
+	for i := range m {
+		if !done[i] {
+			buf[i] = math.Inf(-1)
+		}
+	}
 }

@@ -53,34 +53,50 @@ type JointSampler interface {
 // searchSpace returns the intersection search space of the complete and
 // pruned trials in v, without single-valued distributions.
 func searchSpace(v *View) map[string]Distribution {
-	var space map[string]Distribution
-	for i := range v.Trials {
-		t := &v.Trials[i]
+	var c spaceCache
+	return c.extend(v.Trials)
+}
+
+// spaceCache is the intersection search space of the complete and pruned
+// trials among the first n of a list that only grows.
+type spaceCache struct {
+	n     int
+	space map[string]Distribution // nil until a complete or pruned trial
+}
+
+// extend brings the cache up to trials (which must start with the trials
+// already seen) and returns the search space without single-valued
+// distributions. If trials is shorter than what was seen, the cache starts
+// over.
+func (c *spaceCache) extend(trials []FrozenTrial) map[string]Distribution {
+	if len(trials) < c.n {
+		*c = spaceCache{}
+	}
+	for ; c.n < len(trials); c.n++ {
+		t := &trials[c.n]
 		if t.State != Complete && t.State != Pruned {
 			continue
 		}
-		if space == nil {
-			space = make(map[string]Distribution, len(t.Distributions))
+		if c.space == nil {
+			c.space = make(map[string]Distribution, len(t.Distributions))
 			for name, d := range t.Distributions {
-				space[name] = d
+				c.space[name] = d
 			}
 			continue
 		}
-		for name, d := range space {
+		for name, d := range c.space {
 			if td, ok := t.Distributions[name]; !ok || !td.Equal(d) {
-				delete(space, name)
+				delete(c.space, name)
 			}
 		}
-		if len(space) == 0 {
-			break
+	}
+	out := make(map[string]Distribution, len(c.space))
+	for name, d := range c.space {
+		if !d.Single() {
+			out[name] = d
 		}
 	}
-	for name, d := range space {
-		if d.Single() {
-			delete(space, name)
-		}
-	}
-	return space
+	return out
 }
 
 // sortedNames returns the keys of m in order.

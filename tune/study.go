@@ -78,6 +78,9 @@ type Study struct {
 	live   map[int]*Trial
 	starts map[int]FrozenTrial // parameters each trial had when it started
 	queue  []Params
+	// space caches the search space of a prefix of the trials (used
+	// under startMu).
+	space spaceCache
 }
 
 // NewStudy returns a study configured by cfg. If the configuration is bad or
@@ -216,8 +219,16 @@ func (s *Study) startTrial(ctx context.Context, hide map[int]bool) (*Trial, erro
 	s.mu.Lock()
 	num := len(s.trials)
 	view := &View{Direction: s.cfg.Direction}
+	// Finished trials never change: the view shares the longest finished
+	// prefix of the trial list, capped so that appends copy it.
+	p := 0
+	for p < num && s.trials[p].State.Finished() && !hide[p] {
+		p++
+	}
+	view.Trials = s.trials[:p:p]
+	prefix := p
 	var live []*Trial
-	for j := range s.trials {
+	for j := p; j < num; j++ {
 		ft := s.trials[j]
 		switch {
 		case hide[j]:
@@ -254,7 +265,7 @@ func (s *Study) startTrial(ctx context.Context, hide map[int]bool) (*Trial, erro
 		intermediate: make(map[int]float64),
 		attrs:        make(map[string]string),
 	}
-	t.space, t.joint = s.sampleJoint(ctx, view, num)
+	t.space, t.joint = s.sampleJoint(ctx, view, num, prefix)
 
 	// The start record: what the constant liar may know of this trial.
 	rec := FrozenTrial{Number: num, State: Running, Value: math.NaN(), Start: t.start,
@@ -288,8 +299,11 @@ func (s *Study) startTrial(ctx context.Context, hide map[int]bool) (*Trial, erro
 
 // sampleJoint returns the search space of view and the values chosen for it
 // when trial num starts.
-func (s *Study) sampleJoint(ctx context.Context, view *View, num int) (map[string]Distribution, map[string]float64) {
-	space := searchSpace(view)
+func (s *Study) sampleJoint(ctx context.Context, view *View, num, prefix int) (map[string]Distribution, map[string]float64) {
+	space := s.space.extend(view.Trials[:prefix])
+	if len(view.Trials) > prefix {
+		space = searchSpace(view)
+	}
 	if len(space) == 0 {
 		return nil, nil
 	}

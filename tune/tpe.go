@@ -123,8 +123,9 @@ func NewTPEWith(cfg TPEConfig) (Sampler, error) {
 	if cfg.Gamma == nil {
 		cfg.Gamma = DefaultGamma
 	}
-	if cfg.Weights == nil {
-		cfg.Weights = DefaultWeights
+	weights := DefaultWeights
+	if cfg.Weights != nil {
+		weights = safeWeights(cfg.Weights)
 	}
 	return &tpe{cfg: cfg, params: parzenParams{
 		considerPrior: !cfg.NoPrior,
@@ -133,7 +134,7 @@ func NewTPEWith(cfg TPEConfig) (Sampler, error) {
 		endpoints:     cfg.ConsiderEndpoints,
 		multivariate:  cfg.Multivariate,
 		normalize:     cfg.NormalizeKernels,
-		weights:       safeWeights(cfg.Weights),
+		weights:       weights,
 	}}, nil
 }
 
@@ -218,7 +219,7 @@ func (s *tpe) split(v *View) *tpeSplit {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
+	slices.SortFunc(order, func(a, b int) int {
 		ka, kb := keys[a], keys[b]
 		switch {
 		case ka.step < kb.step:
@@ -230,7 +231,7 @@ func (s *tpe) split(v *View) *tpeSplit {
 		case ka.value > kb.value:
 			return 1
 		}
-		return 0
+		return a - b // stable
 	})
 	nBelow := min(max(s.cfg.Gamma(sp.n), 0), len(order))
 	sp.below = slices.Sorted(slices.Values(order[:nBelow]))
@@ -259,13 +260,31 @@ func (s *tpe) sampleOne(v *View, sp *tpeSplit, number int, name string, d Distri
 func (s *tpe) observations(sp *tpeSplit, idx []int, name string, d Distribution) []float64 {
 	out := make([]float64, 0, len(idx))
 	for _, i := range idx {
-		if x, ok := sp.trials[i].internal(name); ok {
-			if x, ok = d.Internal(d.External(x)); ok {
-				out = append(out, toParzen(d, x))
-			}
+		if x, ok := obsValue(sp.trials[i], name, d); ok {
+			out = append(out, toParzen(d, x))
 		}
 	}
 	return out
+}
+
+// obsValue returns parameter name of t as an internal value of d, if t has
+// it and it is a value of d (a range asked differently in other trials
+// still counts where the values fit; choices are matched by name).
+func obsValue(t *FrozenTrial, name string, d Distribution) (float64, bool) {
+	switch v := t.Params[name].(type) {
+	case float64:
+		return v, d.Kind != CategoricalKind && d.Contains(v)
+	case int:
+		x := float64(v)
+		return x, d.Kind != CategoricalKind && d.Contains(x)
+	case string:
+		if d.Kind != CategoricalKind {
+			return 0, false
+		}
+		i := slices.Index(d.Choices, v)
+		return float64(i), i >= 0
+	}
+	return 0, false
 }
 
 // compare fits l and g, draws the candidates from l and returns the one
@@ -312,10 +331,7 @@ func (s *tpe) SampleJoint(v *View, number int, space map[string]Distribution) (m
 		for _, i := range idx {
 			row := make([]float64, len(names))
 			for j, name := range names {
-				x, ok := sp.trials[i].internal(name)
-				if ok {
-					x, ok = dists[j].Internal(dists[j].External(x))
-				}
+				x, ok := obsValue(sp.trials[i], name, dists[j])
 				if !ok {
 					continue next
 				}
