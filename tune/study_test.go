@@ -475,3 +475,9 @@ func TestSamplerDeterminism(t *testing.T) {
 		})
 	}
 }
+
+func branin(x1, x2 float64) float64 {
+	b, c := 5.1/(4*math.Pi*math.Pi), 5/math.Pi
+	u := x2 - b*x1*x1 + c*x1 - 6
+	return u*u + 10*(1-1/(8*math.Pi))*math.Cos(x1) + 10
+}

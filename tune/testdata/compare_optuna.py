@@ -75,7 +75,7 @@ def main():
     checkpoints = [50, args.trials] if args.trials > 50 else [args.trials]
     head = "%-12s %-10s" % ("problem", "sampler")
     for c in checkpoints:
-        head += " %12s %12s" % ("mean@%d" % c, "median@%d" % c)
+        head += " %11s %8s %11s" % ("mean@%d" % c, "(se)", "median@%d" % c)
     print(head + " %8s" % "s/study", flush=True)
     wanted = args.problems.split(",") if args.problems else None
     for name, f in PROBLEMS:
@@ -96,7 +96,8 @@ def main():
         elapsed = (time.time() - start) / args.seeds
         line = "%-12s %-10s" % (name, "optuna-tpe")
         for b in best:
-            line += " %12.5g %12.5g" % (statistics.mean(b), statistics.median(b))
+            se = statistics.stdev(b) / math.sqrt(len(b))
+            line += " %11.5g %8s %11.5g" % (statistics.mean(b), "(%.3g)" % se, statistics.median(b))
         print(line + " %8.3f" % elapsed, flush=True)
 
 

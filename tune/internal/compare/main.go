@@ -23,7 +23,7 @@ import (
 func main() {
 	seeds := flag.Int("seeds", 30, "number of seeds (0..seeds-1)")
 	trials := flag.Int("trials", 100, "trials per study")
-	samplers := flag.String("samplers", "tpe,gp", "comma-separated: random, tpe, tpe-mv, gp")
+	samplers := flag.String("samplers", "tpe,gp", "comma-separated: random, tpe, tpe-mv, tpe-norm, gp")
 	problems := flag.String("problems", "", "comma-separated problem names (default all)")
 	flag.Parse()
 
@@ -33,7 +33,7 @@ func main() {
 	}
 	fmt.Printf("%-12s %-10s", "problem", "sampler")
 	for _, c := range checkpoints {
-		fmt.Printf(" %12s %12s", fmt.Sprintf("mean@%d", c), fmt.Sprintf("median@%d", c))
+		fmt.Printf(" %11s %8s %11s", fmt.Sprintf("mean@%d", c), "(se)", fmt.Sprintf("median@%d", c))
 	}
 	fmt.Printf(" %8s\n", "s/study")
 	for _, p := range testfunc.Problems() {
@@ -63,7 +63,7 @@ func main() {
 			elapsed := time.Since(start).Seconds() / float64(*seeds)
 			fmt.Printf("%-12s %-10s", p.Name, name)
 			for i := range checkpoints {
-				fmt.Printf(" %12.5g %12.5g", mean(best[i]), median(best[i]))
+				fmt.Printf(" %11.5g %8s %11.5g", mean(best[i]), fmt.Sprintf("(%.3g)", stderr(best[i])), median(best[i]))
 			}
 			fmt.Printf(" %8.3f\n", elapsed)
 		}
@@ -82,6 +82,12 @@ func newSampler(name string, seed uint64) tune.Sampler {
 			log.Fatal(err)
 		}
 		return s
+	case "tpe-norm":
+		s, err := tune.NewTPEWith(tune.TPEConfig{Seed: seed, NormalizeKernels: true})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return s
 	case "gp":
 		return tune.NewGP(seed)
 	}
@@ -96,6 +102,16 @@ func mean(x []float64) float64 {
 		s += v
 	}
 	return s / float64(len(x))
+}
+
+// stderr is the standard error of the mean.
+func stderr(x []float64) float64 {
+	m := mean(x)
+	var ss float64
+	for _, v := range x {
+		ss += (v - m) * (v - m)
+	}
+	return math.Sqrt(ss / float64(len(x)-1) / float64(len(x)))
 }
 
 func median(x []float64) float64 {
