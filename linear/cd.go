@@ -160,6 +160,9 @@ func coordinateDescent(ctx context.Context, p *problem, theta []float64, tol flo
 			innerTol := max(0.1*viol, 0.1*tol)
 			hb := floats.Sum(st.dw) + cdNu
 			for sweep := 0; sweep < cdMaxInner; sweep++ {
+				if err := ctx.Err(); err != nil {
+					return res, fmt.Errorf("linear: fit canceled: %w", err)
+				}
 				change := 0.0
 				for j := range d {
 					u := w[j] + st.delta[j]
