@@ -36,8 +36,15 @@ type parzenDim struct {
 	mus       []float64
 	sigmas    []float64
 	logNorm   []float64 // continuous: log(sigma) + log mass in [low, high]; discrete: log mass
+	invSigmas []float64
 	k         int       // number of choices
 	catProb   []float64 // components x k, row-major
+	logCat    []float64 // log of catProb
+}
+
+type muIndex struct {
+	mu float64
+	i  int
 }
 
 type parzen struct {
@@ -142,6 +149,10 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 					row[c] /= s
 				}
 			}
+			pd.logCat = make([]float64, len(pd.catProb))
+			for i, p := range pd.catProb {
+				pd.logCat[i] = math.Log(p)
+			}
 			continue
 		}
 		pd.low, pd.high, pd.q = parzenBounds(d)
@@ -157,34 +168,41 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 				pd.sigmas[i] = sigma0 * (high - low)
 			}
 		} else {
-			order := make([]int, m)
-			for i := range order {
-				order[i] = i
+			order := make([]muIndex, m)
+			for i, mu := range pd.mus {
+				order[i] = muIndex{mu, i}
 			}
-			slices.SortFunc(order, func(a, b int) int {
+			slices.SortFunc(order, func(a, b muIndex) int {
 				switch {
-				case pd.mus[a] < pd.mus[b]:
+				case a.mu < b.mu:
 					return -1
-				case pd.mus[a] > pd.mus[b]:
+				case a.mu > b.mu:
 					return 1
 				}
-				return a - b // stable
+				return a.i - b.i // stable
 			})
-			ext := make([]float64, m+2)
-			ext[0], ext[m+1] = low, high
-			for r, i := range order {
-				ext[r+1] = pd.mus[i]
+			// Neighbours of rank r, with the range ends beyond the first
+			// and last.
+			at := func(r int) float64 {
+				switch r {
+				case -1:
+					return low
+				case m:
+					return high
+				}
+				return order[r].mu
 			}
-			sorted := make([]float64, m)
-			for r := range m {
-				sorted[r] = math.Max(ext[r+1]-ext[r], ext[r+2]-ext[r+1])
-			}
-			if !p.endpoints && len(ext) >= 4 {
-				sorted[0] = ext[2] - ext[1]
-				sorted[m-1] = ext[m] - ext[m-1]
-			}
-			for r, i := range order {
-				pd.sigmas[i] = sorted[r]
+			for r, o := range order {
+				sg := math.Max(at(r)-at(r-1), at(r+1)-at(r))
+				if !p.endpoints && m >= 2 {
+					switch r {
+					case 0:
+						sg = at(1) - at(0)
+					case m - 1:
+						sg = at(m-1) - at(m-2)
+					}
+				}
+				pd.sigmas[o.i] = sg
 			}
 		}
 		maxSigma := high - low
@@ -197,6 +215,10 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 		}
 		if considerPrior {
 			pd.sigmas[n] = high - low
+		}
+		pd.invSigmas = make([]float64, m)
+		for i, sg := range pd.sigmas {
+			pd.invSigmas[i] = 1 / sg
 		}
 		pd.logNorm = make([]float64, m)
 		for i := range m {
@@ -293,13 +315,14 @@ func (pe *parzen) logPDF(xs [][]float64) []float64 {
 			case pd.cat:
 				xi := int(x)
 				for i := range m {
-					buf[i] += math.Log(pd.catProb[i*pd.k+xi])
+					buf[i] += pd.logCat[i*pd.k+xi]
 				}
 			case pd.q == 0:
 				y := toParzen(pd.d, x)
-				for i := range m {
-					z := (y - pd.mus[i]) / pd.sigmas[i]
-					buf[i] += -0.5*z*z - logSqrt2Pi - pd.logNorm[i]
+				mus, inv, norm := pd.mus[:m], pd.invSigmas[:m], pd.logNorm[:m]
+				for i := range buf {
+					z := (y - mus[i]) * inv[i]
+					buf[i] += -0.5*z*z - logSqrt2Pi - norm[i]
 				}
 			}
 		}

@@ -481,3 +481,50 @@ func branin(x1, x2 float64) float64 {
 	u := x2 - b*x1*x1 + c*x1 - 6
 	return u*u + 10*(1-1/(8*math.Pi))*math.Cos(x1) + 10
 }
+
+func TestSamplerConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		make func() (tune.Sampler, error)
+		ok   bool
+	}{
+		{"tpe defaults", func() (tune.Sampler, error) { return tune.NewTPEWith(tune.TPEConfig{}) }, true},
+		{"tpe everything", func() (tune.Sampler, error) {
+			return tune.NewTPEWith(tune.TPEConfig{Seed: 3, StartupTrials: -1, Candidates: 8, Multivariate: true,
+				PriorWeight: 2, NoMagicClip: true, ConsiderEndpoints: true, NormalizeKernels: true,
+				Gamma: func(n int) int { return n / 4 }, Weights: func(n int) []float64 { return make([]float64, n) }})
+		}, true},
+		{"tpe negative candidates", func() (tune.Sampler, error) { return tune.NewTPEWith(tune.TPEConfig{Candidates: -1}) }, false},
+		{"tpe NaN prior", func() (tune.Sampler, error) { return tune.NewTPEWith(tune.TPEConfig{PriorWeight: math.NaN()}) }, false},
+		{"gp defaults", func() (tune.Sampler, error) { return tune.NewGPWith(tune.GPConfig{}) }, true},
+		{"gp small", func() (tune.Sampler, error) {
+			return tune.NewGPWith(tune.GPConfig{StartupTrials: 3, Candidates: 64, LocalSearches: 2, NoConstantLiar: true})
+		}, true},
+		{"gp negative", func() (tune.Sampler, error) { return tune.NewGPWith(tune.GPConfig{LocalSearches: -2}) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := tt.make()
+			if !tt.ok {
+				if !errors.Is(err, tune.ErrBadConfig) {
+					t.Errorf("error = %v, want ErrBadConfig", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every configuration runs a conditional mixed study cleanly
+			// (the all-zero weights fall back to the default).
+			st := newStudy(t, tune.StudyConfig{Sampler: s})
+			if err := st.Optimize(context.Background(), quadratic, 16); err != nil {
+				t.Fatal(err)
+			}
+			for _, ft := range st.Trials() {
+				if ft.State != tune.Complete {
+					t.Errorf("trial %d: %v %v", ft.Number, ft.State, ft.Err)
+				}
+			}
+		})
+	}
+}

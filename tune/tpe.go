@@ -215,27 +215,39 @@ func (s *tpe) split(v *View) *tpeSplit {
 	}
 	addRunning(math.MaxInt)
 
-	order := make([]int, len(keys))
-	for i := range order {
-		order[i] = i
+	type ranked struct {
+		key
+		i int
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		ka, kb := keys[a], keys[b]
+	order := make([]ranked, len(keys))
+	for i, k := range keys {
+		order[i] = ranked{k, i}
+	}
+	slices.SortFunc(order, func(a, b ranked) int {
 		switch {
-		case ka.step < kb.step:
+		case a.step < b.step:
 			return -1
-		case ka.step > kb.step:
+		case a.step > b.step:
 			return 1
-		case ka.value < kb.value:
+		case a.value < b.value:
 			return -1
-		case ka.value > kb.value:
+		case a.value > b.value:
 			return 1
 		}
-		return a - b // stable
+		return a.i - b.i // stable
 	})
 	nBelow := min(max(s.cfg.Gamma(sp.n), 0), len(order))
-	sp.below = slices.Sorted(slices.Values(order[:nBelow]))
-	sp.above = slices.Sorted(slices.Values(order[nBelow:]))
+	sp.below = make([]int, 0, nBelow)
+	sp.above = make([]int, 0, len(order)-nBelow)
+	for r, o := range order {
+		if r < nBelow {
+			sp.below = append(sp.below, o.i)
+		} else {
+			sp.above = append(sp.above, o.i)
+		}
+	}
+	slices.Sort(sp.below)
+	slices.Sort(sp.above)
 	return sp
 }
 

@@ -69,6 +69,7 @@ PROBLEMS = [("branin", branin), ("hartmann6", hartmann6),
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=30)
+    ap.add_argument("--seed0", type=int, default=0)
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--problems", default="")
     args = ap.parse_args()
@@ -83,7 +84,7 @@ def main():
             continue
         best = [[] for _ in checkpoints]
         start = time.time()
-        for seed in range(args.seeds):
+        for seed in range(args.seed0, args.seed0 + args.seeds):
             study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
             study.optimize(f, n_trials=args.trials)
             run = math.inf

@@ -21,7 +21,8 @@ import (
 )
 
 func main() {
-	seeds := flag.Int("seeds", 30, "number of seeds (0..seeds-1)")
+	seeds := flag.Int("seeds", 30, "number of seeds")
+	seed0 := flag.Int("seed0", 0, "first seed")
 	trials := flag.Int("trials", 100, "trials per study")
 	samplers := flag.String("samplers", "tpe,gp", "comma-separated: random, tpe, tpe-mv, tpe-norm, gp")
 	problems := flag.String("problems", "", "comma-separated problem names (default all)")
@@ -44,7 +45,7 @@ func main() {
 			best := make([][]float64, len(checkpoints))
 			start := time.Now()
 			for seed := range *seeds {
-				s := tune.NewStudy(tune.StudyConfig{Sampler: newSampler(name, uint64(seed))})
+				s := tune.NewStudy(tune.StudyConfig{Sampler: newSampler(name, uint64(*seed0+seed))})
 				if err := s.Optimize(context.Background(), p.Objective, *trials); err != nil {
 					log.Fatal(err)
 				}
