@@ -20,8 +20,10 @@ import (
 // last record of each trial wins, and a last line cut short by a crash is
 // dropped. Compact rewrites the file with one line per trial, atomically.
 //
-// A FileStorage is safe for concurrent use by one process; two processes
-// must not write the same file at once. Close releases the file.
+// The file holds trials only: resume a study with the same direction and
+// sampler it was run with. A FileStorage is safe for concurrent use by one
+// process; two processes must not write the same file at once. Close
+// releases the file.
 type FileStorage struct {
 	path string
 
