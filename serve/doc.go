@@ -1,0 +1,141 @@
+// Package serve is an HTTP inference server for classifiers: the Open
+// Inference Protocol (KServe v2), a plain JSON predict route, the MLflow
+// scoring server's routes, Prometheus metrics and an OpenAPI document, for
+// models given as values or followed in a registry, swapped live when a
+// registry alias moves.
+//
+// # Basics
+//
+// A [*Server] is an [net/http.Handler]. [New] makes one from [Options];
+// [Server.Set] serves a [Predictor] (a *linear.Model, or anything with
+// its three methods) under a name and version number; [Server.Follow]
+// serves a registered model at a reference, usually an alias that it
+// follows:
+//
+//	srv, err := serve.New(serve.Options{Logger: logger})
+//	err = srv.Set("cancer", 1, model)                                // from a value
+//	err = srv.Follow(ctx, reg, "breast-cancer", "@champion")         // from a registry
+//	defer srv.Close()                                                // stops following
+//	err = serve.ListenAndServe(ctx, ":8080", srv, serve.HTTPOptions{})
+//
+// [ListenAndServe] (and [Serve], on a listener) runs an *http.Server built
+// by [NewHTTPServer], with timeouts that keep slow or idle clients from
+// holding connections, until ctx is done; then it drains the requests in
+// flight and returns. For SIGTERM, give it a context from
+// signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM).
+//
+// # Mounting next to other handlers
+//
+// The Server answers every path it is given (unknown ones with a JSON 404),
+// so put it behind the more specific patterns of a mux of your own:
+//
+//	mux := http.NewServeMux()
+//	mux.Handle("/ui/", http.StripPrefix("/ui", dashboard))
+//	mux.Handle("/", srv) // everything else: the inference routes
+//	err = serve.ListenAndServe(ctx, addr, mux, serve.HTTPOptions{})
+//
+// To put the inference routes under a prefix instead, mount
+// http.StripPrefix("/api", srv) at "/api/". [Server.Status] gives a
+// dashboard the state of every model.
+//
+// # Endpoints
+//
+// Open Inference Protocol, version 2:
+//
+//	GET  /v2/health/live                      {"live": true}
+//	GET  /v2/health/ready                     ready when every model serves; 503 if not; each model's Status
+//	GET  /v2                                  server metadata
+//	GET  /v2/models/{name}                    metadata: versions, input and output tensors, features, classes
+//	GET  /v2/models/{name}/ready
+//	POST /v2/models/{name}/infer              tensors in; "probabilities" (FP64 [n, k]) and "label" (BYTES [n]) out
+//	     /v2/models/{name}/versions/{v}/...   the same three for any version (v: 3 or v3)
+//
+// An infer request gives either one tensor of shape [n, d] (any name, any
+// numeric datatype, data flat or nested, row-major) or one tensor per
+// feature, named by it, of shape [n] or [n, 1]. It may ask for only some
+// outputs and give an id, which the response echoes.
+//
+// A JSON route for people, as TensorFlow Serving has it:
+//
+//	POST /v1/models/{name}:predict                    {"instances": [[17.99, 10.38, ...], ...]}
+//	POST /v1/models/{name}/versions/{v}:predict       or [{"mean radius": 17.99, ...}, ...]
+//
+// Instances are arrays of the features in the model's order, objects of
+// features by name, or ("inputs" in place of "instances") an object of
+// columns. The response has predictions (class names), labels (their
+// indexes), classes, probabilities and the model version.
+//
+// MLflow scoring server (so that clients of `mlflow models serve` work
+// unchanged), for the default model (Options.DefaultModel):
+//
+//	POST /invocations    application/json: dataframe_split, dataframe_records, instances or inputs;
+//	                     text/csv with a header row; answers {"predictions": [0, 1, ...]}
+//	GET  /ping, /health  200 when the default model serves, else 503
+//	GET  /version        text
+//
+// And:
+//
+//	GET /metrics         Prometheus text format: requests by route and code, a latency histogram
+//	                     per route, and per model the serving version, readiness, swaps, refused
+//	                     versions and rows predicted
+//	GET /openapi.json    OpenAPI 3.0 of all of the above, with the default model's features
+//
+// Every answer that comes from a model version names it: in the Model-Name
+// and Model-Version headers, and as model_version in the body.
+//
+// # Model swaps
+//
+// Each model holds its serving version in an atomic pointer. A request
+// reads it once, when it is routed, and uses that version to the end,
+// so a swap never mixes two versions in one answer and never waits for
+// requests in flight. When a followed alias moves (registry.Watch: at once
+// in this process, at the next poll from another one opening the file
+// with registry.Options.Shared), the server loads the new version (the
+// registry checks the bytes against their SHA-256 digest), decodes it
+// (Options.Decode) and checks it: at least one feature and two classes,
+// unique names, a test prediction on a row of zeros with finite
+// probabilities summing to 1, and the same features and classes as the
+// serving version (unless Options.AllowSchemaChange). Only then is it
+// swapped in. A version that fails any of that is refused: the old one
+// keeps serving, and the failure is logged (Error), counted
+// (cairn_serve_model_swap_failures_total) and shown in [Status] and
+// /v2/health/ready. Versions already loaded are kept (up to
+// Options.MaxVersions), so rolling back and forth swaps without reading
+// the registry.
+//
+// # Errors
+//
+// Bad requests get a JSON [ErrorResponse] and the server carries on:
+//
+//	400  malformed JSON or CSV ("value_error.jsondecode", with the byte offset)
+//	404  unknown model, version or path
+//	405  wrong method (with an Allow header)
+//	413  body over Options.MaxBodyBytes
+//	415  /invocations with a content type other than JSON or CSV
+//	422  validation: wrong number of features ("value_error.list.min_items",
+//	     "value_error.list.max_items"), unknown or missing feature names
+//	     ("value_error.extra", "value_error.missing"), values that are not
+//	     numbers ("type_error.float", "type_error.none.not_allowed"), NaN or
+//	     infinite values ("value_error.number.not_finite"), an empty batch or
+//	     one over Options.MaxBatch ("value_error.list.min_items",
+//	     "value_error.list.max_items"), bad tensor shapes ("value_error.shape")
+//	500  the model failed (a panic, a non-finite probability)
+//	503  the model cannot serve now
+//
+// The detail of a 422 lists every problem found (up to ten), each with its
+// location, as FastAPI does: {"detail": [{"loc": ["body", "instances", 0,
+// "mean radius"], "msg": "field required", "type": "value_error.missing"}]}.
+// Options.Redact keeps only the status and the types.
+//
+// The Go methods return errors wrapping the package's sentinels
+// ([ErrNotFound], [ErrExists], [ErrInvalid], [ErrLoad], [ErrSchema],
+// [ErrClosed]); a version that cannot be served comes as a [*LoadError].
+// Check them with errors.Is and errors.As.
+//
+// # Concurrency
+//
+// A Server is safe for concurrent use. Following an alias runs one
+// goroutine per followed model, which [Server.Close] stops (and waits
+// for). The registries given to Follow belong to the caller, who closes
+// them after Close.
+package serve

@@ -1,0 +1,460 @@
+package serve
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// The outputs an infer request may ask for.
+const (
+	outProba = 1 << iota
+	outLabel
+)
+
+// tensorIn is one input tensor of an infer request as read.
+type tensorIn struct {
+	feature    int // the feature the tensor is named after, or -1
+	shape      [4]int
+	ndim       int
+	hasName    bool
+	hasShape   bool
+	hasType    bool
+	hasData    bool
+	off, count int // its values in sc.t
+}
+
+// numericTypes are the Open Inference Protocol datatypes an input may
+// have; the values are read as float64 whatever the type says.
+var numericTypes = [...]string{"FP64", "FP32", "FP16", "BF16", "INT64", "INT32", "INT16", "INT8",
+	"UINT64", "UINT32", "UINT16", "UINT8"}
+
+// oipRequest is what decodeOIP found besides the rows.
+type oipRequest struct {
+	id      []byte // the raw JSON string of "id", quotes included; nil if none
+	outputs int    // outProba|outLabel
+}
+
+// decodeOIP reads the body of an Open Inference Protocol infer request:
+//
+//	{"id": "...", "parameters": {...},
+//	 "inputs": [{"name": "input-0", "shape": [n, d], "datatype": "FP64", "data": [...]}],
+//	 "outputs": [{"name": "probabilities"}, {"name": "label"}]}
+//
+// The rows come either as one tensor of shape [n, d] (any name; data flat
+// or nested, row-major) or as one tensor per feature, named by the
+// feature, of shape [n] or [n, 1].
+func (d *rowDecoder) decodeOIP(req *oipRequest) *reqError {
+	l := d.l
+	sc := d.sc
+	sc.tensors = sc.tensors[:0]
+	sc.t = sc.t[:0]
+	req.outputs = 0
+	haveInputs := false
+	if d.topObject() {
+		for first := true; l.more(&first, '}'); {
+			k, ok := l.key()
+			if !ok {
+				break
+			}
+			switch string(k) {
+			case "inputs":
+				haveInputs = true
+				d.oipInputs()
+			case "outputs":
+				req.outputs = d.oipOutputs()
+			case "id":
+				w := at("id")
+				if l.kind() != kindString {
+					if l.skip() {
+						d.addErr(&w, "str type expected", "type_error.str", nil)
+					}
+					continue
+				}
+				start := l.i
+				if _, ok := l.str(); ok {
+					req.id = l.b[start:l.i]
+					if !utf8.Valid(req.id) {
+						req.id = jsonString(string(req.id[1 : len(req.id)-1]))
+					}
+				}
+			default:
+				l.skip()
+			}
+		}
+	}
+	if req.outputs == 0 {
+		req.outputs = outProba | outLabel
+	}
+	if l.err == nil {
+		l.end()
+	}
+	if e := d.syntax(); e != nil {
+		return e
+	}
+	if len(sc.errs) == 0 && haveInputs {
+		d.oipRows()
+	}
+	if len(sc.errs) > 0 {
+		return &reqError{status: 422, msg: validationMsg(sc.errs), detail: sc.errs}
+	}
+	if !haveInputs {
+		return &reqError{status: 422, msg: "field required: inputs", typ: "value_error.missing", loc: []any{"body", "inputs"}}
+	}
+	return nil
+}
+
+func (d *rowDecoder) oipInputs() {
+	l := d.l
+	w := at("inputs")
+	if l.kind() != kindArray {
+		if l.skip() {
+			d.addErr(&w, "value is not a valid list", "type_error.list", nil)
+		}
+		return
+	}
+	l.i++
+	for first := true; l.more(&first, ']'); {
+		t := len(d.sc.tensors)
+		wt := w.index(t)
+		if t >= d.v.d { // more tensors than features cannot be valid
+			if l.skip() {
+				d.addErr(&wt, "too many input tensors: the model has "+strconv.Itoa(d.v.d)+" features", "value_error.list.max_items", nil)
+			}
+			continue
+		}
+		d.sc.tensors = append(d.sc.tensors, tensorIn{feature: -1})
+		d.oipTensor(&d.sc.tensors[t], wt)
+	}
+	if l.err == nil && len(d.sc.tensors) == 0 {
+		d.addErr(&w, "ensure this value has at least 1 items", "value_error.list.min_items", map[string]any{"limit_value": 1})
+	}
+}
+
+func (d *rowDecoder) oipTensor(in *tensorIn, w where) {
+	l := d.l
+	if l.kind() != kindObject {
+		if l.skip() {
+			d.addErr(&w, "value is not a valid dict", "type_error.dict", nil)
+		}
+		return
+	}
+	l.i++
+	for first := true; l.more(&first, '}'); {
+		k, ok := l.key()
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "name":
+			in.hasName = true
+			if l.kind() != kindString {
+				if l.skip() {
+					x := w.key("name")
+					d.addErr(&x, "str type expected", "type_error.str", nil)
+				}
+				continue
+			}
+			if s, ok := l.str(); ok {
+				// A name that is not a feature's is allowed (and ignored)
+				// only for a single [n, d] tensor.
+				j, isFeature := d.v.index[string(s)]
+				if !isFeature {
+					j = -1
+				}
+				in.feature = j
+			}
+		case "datatype":
+			in.hasType = true
+			x := w.key("datatype")
+			if l.kind() != kindString {
+				if l.skip() {
+					d.addErr(&x, "str type expected", "type_error.str", nil)
+				}
+				continue
+			}
+			s, ok := l.str()
+			if ok && !isNumericType(s) {
+				d.addErr(&x, "unsupported datatype "+strconv.Quote(string(s))+": want a numeric type such as FP64 or FP32", "value_error.datatype", nil)
+			}
+		case "shape":
+			in.hasShape = true
+			d.oipShape(in, w.key("shape"))
+		case "data":
+			in.hasData = true
+			in.off = len(d.sc.t)
+			d.oipData(w.key("data"), 0, in.off)
+			in.count = len(d.sc.t) - in.off
+		default:
+			l.skip()
+		}
+	}
+	if l.err != nil {
+		return
+	}
+	for _, f := range [...]struct {
+		have bool
+		name string
+	}{{in.hasName, "name"}, {in.hasShape, "shape"}, {in.hasType, "datatype"}, {in.hasData, "data"}} {
+		if !f.have {
+			x := w.key(f.name)
+			d.addErr(&x, "field required", "value_error.missing", nil)
+		}
+	}
+}
+
+func isNumericType(s []byte) bool {
+	for _, t := range numericTypes {
+		if string(s) == t {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *rowDecoder) oipShape(in *tensorIn, w where) {
+	l := d.l
+	if l.kind() != kindArray {
+		if l.skip() {
+			d.addErr(&w, "value is not a valid list", "type_error.list", nil)
+		}
+		return
+	}
+	l.i++
+	in.ndim = 0
+	bad := false
+	for first := true; l.more(&first, ']'); {
+		x := w.index(in.ndim)
+		if l.kind() != kindNumber {
+			if l.skip() && !bad {
+				bad = true
+				d.addErr(&x, "value is not a valid integer", "type_error.integer", nil)
+			}
+			continue
+		}
+		f, ok := l.number()
+		if !ok {
+			return
+		}
+		if in.ndim >= len(in.shape) {
+			if !bad {
+				bad = true
+				d.addErr(&w, "shape has more than "+strconv.Itoa(len(in.shape))+" dimensions", "value_error.shape", nil)
+			}
+			continue
+		}
+		if f != float64(int(f)) || f < 0 || f > 1<<31 {
+			if !bad {
+				bad = true
+				d.addErr(&x, "dimension must be a non-negative integer", "value_error.shape", nil)
+			}
+			continue
+		}
+		in.shape[in.ndim] = int(f)
+		in.ndim++
+	}
+	if bad {
+		in.ndim = -1
+	}
+}
+
+// oipData reads tensor data, flat or nested, appending the values to sc.t.
+func (d *rowDecoder) oipData(w where, depth, off int) {
+	l := d.l
+	if l.kind() != kindArray {
+		if l.skip() {
+			d.addErr(&w, "value is not a valid list", "type_error.list", nil)
+		}
+		return
+	}
+	if depth >= 4 {
+		d.addErr(&w, "data is nested more deeply than 4 dimensions", "value_error.shape", nil)
+		l.skip()
+		return
+	}
+	l.i++
+	limit := d.max * d.v.d
+	for first := true; l.more(&first, ']'); {
+		if l.peek() == '[' {
+			d.oipData(w, depth+1, off)
+			continue
+		}
+		i := len(d.sc.t)
+		if i >= limit {
+			d.tooMany(&w)
+			return
+		}
+		d.sc.t = append(d.sc.t, 0)
+		d.value(&d.sc.t[i], &w, i-off, "")
+	}
+}
+
+// oipOutputs reads the requested outputs.
+func (d *rowDecoder) oipOutputs() int {
+	l := d.l
+	w := at("outputs")
+	if l.kind() != kindArray {
+		if l.skip() {
+			d.addErr(&w, "value is not a valid list", "type_error.list", nil)
+		}
+		return 0
+	}
+	l.i++
+	want := 0
+	for i, first := 0, true; l.more(&first, ']'); i++ {
+		wi := w.index(i)
+		if l.kind() != kindObject {
+			if l.skip() {
+				d.addErr(&wi, "value is not a valid dict", "type_error.dict", nil)
+			}
+			continue
+		}
+		l.i++
+		named := false
+		for first := true; l.more(&first, '}'); {
+			k, ok := l.key()
+			if !ok {
+				return 0
+			}
+			if string(k) != "name" {
+				l.skip()
+				continue
+			}
+			named = true
+			x := wi.key("name")
+			if l.kind() != kindString {
+				if l.skip() {
+					d.addErr(&x, "str type expected", "type_error.str", nil)
+				}
+				continue
+			}
+			s, ok := l.str()
+			switch {
+			case !ok:
+				return 0
+			case string(s) == "probabilities":
+				want |= outProba
+			case string(s) == "label":
+				want |= outLabel
+			default:
+				d.addErr(&x, "unknown output "+strconv.Quote(string(s))+": the outputs are \"probabilities\" and \"label\"", "value_error.output", nil)
+			}
+		}
+		if !named && l.err == nil {
+			x := wi.key("name")
+			d.addErr(&x, "field required", "value_error.missing", nil)
+		}
+	}
+	return want
+}
+
+// oipRows turns the input tensors into rows in sc.x.
+func (d *rowDecoder) oipRows() {
+	sc := d.sc
+	ts := sc.tensors
+	for t := range ts {
+		in := &ts[t]
+		if in.ndim < 0 {
+			return // reported
+		}
+		size := 1
+		for _, n := range in.shape[:in.ndim] {
+			size *= n
+		}
+		if size != in.count {
+			w := at("inputs").index(t).key("shape")
+			d.addErr(&w, "shape "+shapeText(in)+" holds "+strconv.Itoa(size)+" values, data has "+strconv.Itoa(in.count), "value_error.shape", nil)
+			return
+		}
+	}
+	dd := d.v.d
+	if len(ts) == 1 && (ts[0].feature < 0 || ts[0].ndim == 2 && ts[0].shape[1] == dd) {
+		in := &ts[0]
+		n := 0
+		switch {
+		case in.ndim == 2 && in.shape[1] == dd:
+			n = in.shape[0]
+		case in.ndim == 1 && dd == 1:
+			n = in.shape[0]
+		default:
+			w := at("inputs").index(0).key("shape")
+			d.addErr(&w, "shape "+shapeText(in)+" does not match the model: want [n, "+strconv.Itoa(dd)+"]", "value_error.shape", nil)
+			return
+		}
+		if !d.checkRows(n, at("inputs").index(0).key("shape")) {
+			return
+		}
+		sc.x, sc.t = sc.t[:n*dd], sc.x
+		d.n = n
+		return
+	}
+	// One tensor per feature.
+	n := -1
+	seen := sc.seen
+	for t := range ts {
+		in := &ts[t]
+		w := at("inputs").index(t)
+		j := in.feature
+		switch {
+		case j < 0:
+			x := w.key("name")
+			d.addErr(&x, "with one tensor per feature, the tensor names must be the model's features", "value_error.extra", nil)
+			continue
+		case seen[j] != 0:
+			x := w.key("name")
+			d.addErr(&x, "feature "+strconv.Quote(d.v.features[j])+" appears twice", "value_error.duplicate", nil)
+			continue
+		case !(in.ndim == 1 || in.ndim == 2 && in.shape[1] == 1):
+			x := w.key("shape")
+			d.addErr(&x, "shape "+shapeText(in)+": a feature's tensor must be [n] or [n, 1]", "value_error.shape", nil)
+			continue
+		}
+		seen[j] = 1
+		if n < 0 {
+			n = in.shape[0]
+		} else if in.shape[0] != n {
+			x := w.key("shape")
+			d.addErr(&x, "tensors have different numbers of rows", "value_error.shape", nil)
+		}
+	}
+	for j, s := range seen {
+		if s == 0 {
+			w := at("inputs")
+			d.addErr(&w, "no tensor for feature "+strconv.Quote(d.v.features[j]), "value_error.missing", nil)
+		}
+	}
+	if len(sc.errs) > 0 || !d.checkRows(n, at("inputs")) {
+		return
+	}
+	sc.x = grow(sc.x, n*dd)
+	for t := range ts {
+		in := &ts[t]
+		j := in.feature
+		for i, f := range sc.t[in.off : in.off+in.count] {
+			sc.x[i*dd+j] = f
+		}
+	}
+	d.n = n
+}
+
+func (d *rowDecoder) checkRows(n int, w where) bool {
+	switch {
+	case n == 0:
+		d.addErr(&w, "ensure this value has at least 1 items", "value_error.list.min_items", map[string]any{"limit_value": 1})
+	case n > d.max:
+		d.addErr(&w, "ensure this value has at most "+strconv.Itoa(d.max)+" items", "value_error.list.max_items", map[string]any{"limit_value": d.max})
+	default:
+		return true
+	}
+	return false
+}
+
+func shapeText(in *tensorIn) string {
+	b := []byte{'['}
+	for i, n := range in.shape[:in.ndim] {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendInt(b, int64(n), 10)
+	}
+	return string(append(b, ']'))
+}
