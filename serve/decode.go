@@ -230,7 +230,43 @@ func (d *rowDecoder) arrayRow(w *where, cols []int) {
 	}
 	l.i++ // '['
 	j := 0
-	for first := true; l.more(&first, ']'); j++ {
+	first := true
+	// The common case first: plain numbers, read in a tight loop. It
+	// hands over to the general loop below, positioned before a
+	// separator, at anything else.
+	b := l.b
+	for j < width {
+		c := j
+		if cols != nil {
+			if c = cols[j]; c < 0 {
+				break
+			}
+		}
+		i := skipSpace(b, l.i)
+		if !numberStart(b, i) {
+			break
+		}
+		l.i = i
+		f, ok := l.number()
+		if !ok {
+			return
+		}
+		if f > math.MaxFloat64 || f < -math.MaxFloat64 {
+			d.valueErr(w, j, "", "value is not a finite number (it overflows float64)", "value_error.number.not_finite")
+		} else {
+			x[c] = f
+		}
+		j++
+		first = false
+		i = skipSpace(b, l.i)
+		if i < len(b) && b[i] == ',' && j < width && numberStart(b, skipSpace(b, i+1)) {
+			l.i = i + 1
+			continue
+		}
+		l.i = i
+		break
+	}
+	for ; l.more(&first, ']'); j++ {
 		if j >= width {
 			if !l.skip() {
 				return
@@ -246,19 +282,6 @@ func (d *rowDecoder) arrayRow(w *where, cols []int) {
 				continue
 			}
 		}
-		// The common case, a plain number, inline.
-		if b := l.peek(); '0' <= b && b <= '9' || b == '-' && l.i+1 < len(l.b) && l.b[l.i+1] != 'I' {
-			f, ok := l.number()
-			if !ok {
-				return
-			}
-			if !math.IsInf(f, 0) {
-				x[c] = f
-				continue
-			}
-			d.valueErr(w, j, "", "value is not a finite number (it overflows float64)", "value_error.number.not_finite")
-			continue
-		}
 		d.value(&x[c], w, j, "")
 	}
 	if l.err != nil {
@@ -272,6 +295,25 @@ func (d *rowDecoder) arrayRow(w *where, cols []int) {
 		d.addErr(w, "ensure this value has at most "+strconv.Itoa(width)+" items", "value_error.list.max_items",
 			map[string]any{"limit_value": width})
 	}
+}
+
+// skipSpace returns the offset of the first byte at or after i that is
+// not JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// numberStart reports whether a JSON number (not -Infinity) starts at
+// b[i].
+func numberStart(b []byte, i int) bool {
+	if i >= len(b) {
+		return false
+	}
+	c := b[i]
+	return '0' <= c && c <= '9' || c == '-' && i+1 < len(b) && b[i+1] != 'I'
 }
 
 // objectRow reads one instance written as an object of feature values.

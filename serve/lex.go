@@ -343,13 +343,17 @@ func (l *lexer) number() (float64, bool) {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for ; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		for ; i < len(b); i++ {
+			c := b[i] - '0'
+			if c > 9 {
+				break
+			}
 			if nd < 19 {
-				mant = mant*10 + uint64(b[i]-'0')
+				mant = mant*10 + uint64(c)
 				nd++
 			} else {
 				exp++
-				trunc = trunc || b[i] != '0'
+				trunc = trunc || c != 0
 			}
 		}
 	default:
@@ -364,15 +368,19 @@ func (l *lexer) number() (float64, bool) {
 			l.unexpected("a digit after the decimal point")
 			return 0, false
 		}
-		for ; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		for ; i < len(b); i++ {
+			c := b[i] - '0'
+			if c > 9 {
+				break
+			}
 			if nd < 19 {
-				mant = mant*10 + uint64(b[i]-'0')
+				mant = mant*10 + uint64(c)
 				if mant != 0 {
 					nd++
 				}
 				exp--
 			} else {
-				trunc = trunc || b[i] != '0'
+				trunc = trunc || c != 0
 			}
 		}
 	}

@@ -9,11 +9,17 @@ import (
 	"strconv"
 )
 
-// readBody reads the request body into sc.body, through
-// http.MaxBytesReader: a body over Options.MaxBodyBytes is a 413.
+// readBody reads the request body into sc.body. A body of unknown length
+// (chunked) or declared longer than Options.MaxBodyBytes is read through
+// http.MaxBytesReader, which stops at the limit: a 413. A body whose
+// declared length is within the limit is read as is (net/http does not
+// deliver more than the declared length).
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, sc *scratch) *reqError {
 	limit := s.opts.MaxBodyBytes
-	body := http.MaxBytesReader(w, r.Body, limit)
+	var body io.Reader = r.Body
+	if r.ContentLength < 0 || r.ContentLength > limit {
+		body = http.MaxBytesReader(w, r.Body, limit)
+	}
 	buf := sc.body[:0]
 	if n := r.ContentLength; n > 0 && n <= limit && int64(cap(buf)) <= n {
 		buf = make([]byte, 0, n+1) // +1: room for the read that sees the end

@@ -114,6 +114,9 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) int {
 		if s.opts.Redact && st.LastError != nil {
 			st.LastError.Error = "refused"
 		}
+		if s.opts.Redact && st.WatchError != "" {
+			st.WatchError = "failing"
+		}
 	}
 	code := 200
 	if !resp.Ready {

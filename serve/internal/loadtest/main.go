@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -45,7 +46,19 @@ func main() {
 	addr := fs.String("addr", "127.0.0.1:18080", "listen address")
 	answer := fs.String("answer", "", "file holding the bare handler's answer")
 	every := fs.Duration("every", time.Second, "time between alias moves")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of serve or bare to this file")
 	fs.Parse(os.Args[2:])
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var err error
 	switch os.Args[1] {
 	case "setup":
@@ -60,6 +73,7 @@ func main() {
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
