@@ -132,6 +132,18 @@
 // [ErrClosed]); a version that cannot be served comes as a [*LoadError].
 // Check them with errors.Is and errors.As.
 //
+// # Performance
+//
+// On the project machine (2 cores shared with wrk and with other work, Go
+// 1.26.8), on loopback, with wrk's 32 connections: one-row predictions at
+// 35 000 requests/s, p50 0.7 ms (FastAPI + uvicorn, one worker, serving the
+// same scikit-learn model: 2 300 requests/s, 15x fewer; a bare net/http
+// handler that only reads the body: 41 000), and the same while another
+// process moves the alias every second, with no failed request. 100-row
+// requests: 13 400/s (FastAPI 350). In process, a one-row request costs
+// 1.3 us and one allocation. The README in this folder has the tables,
+// the setup and the commands (serve/testdata/loadtest.sh).
+//
 // # Concurrency
 //
 // A Server is safe for concurrent use. Following an alias runs one

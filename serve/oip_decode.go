@@ -72,10 +72,10 @@ func (d *rowDecoder) decodeOIP(req *oipRequest) *reqError {
 					continue
 				}
 				start := l.i
-				if _, ok := l.str(); ok {
-					req.id = l.b[start:l.i]
+				if s, ok := l.str(); ok {
+					req.id = l.b[start:l.i] // the JSON string as sent, written back as is
 					if !utf8.Valid(req.id) {
-						req.id = jsonString(string(req.id[1 : len(req.id)-1]))
+						req.id = jsonString(string(s)) // invalid bytes become U+FFFD
 					}
 				}
 			default:

@@ -86,6 +86,7 @@ func TestInfer(t *testing.T) {
 		{"data before shape", p, `{"inputs":[{"data":` + flat(4) + `,"datatype":"FP64","shape":[1,30],"name":"in"}]}`, wantInfer("", true, true, 4)},
 		{"a tensor per feature", p, `{"inputs":[` + perFeature(false, 5, 6) + `]}`, wantInfer("", true, true, 5, 6)},
 		{"a column tensor per feature", p, `{"inputs":[` + perFeature(true, 7) + `]}`, wantInfer("", true, true, 7)},
+		{"id with invalid UTF-8", p, "{\"id\":\"a\\\"\xff\",\"inputs\":[" + tensor("input-0", "FP64", []int{1, 30}, flat(0)) + `]}`, wantInfer("a\"\ufffd", true, true, 0)},
 		{"id echoed", p, `{"id":"req \"1\"","inputs":[` + tensor("input-0", "FP64", []int{1, 30}, flat(0)) + `]}`, wantInfer(`req "1"`, true, true, 0)},
 		{"label only", p, `{"inputs":[` + tensor("input-0", "FP64", []int{1, 30}, flat(0)) + `],"outputs":[{"name":"label"}]}`, wantInfer("", false, true, 0)},
 		{"probabilities only", p, `{"inputs":[` + tensor("input-0", "FP64", []int{1, 30}, flat(0)) + `],"outputs":[{"name":"probabilities","parameters":{}}]}`, wantInfer("", true, false, 0)},
