@@ -57,3 +57,43 @@ func (e *ParseError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// These errors come from the version repository (Open, Repo and its
+// methods). Check them with errors.Is; the message around them names the
+// data set, version, path or object concerned.
+var (
+	// ErrNotFound reports a name, version, object or file that is not in
+	// the repository (or not on a Remote).
+	ErrNotFound = errors.New("dataset: not found")
+	// ErrBadName reports a data set name that Open's rules reject (see
+	// the package doc, # Versions).
+	ErrBadName = errors.New("dataset: invalid name")
+	// ErrBadRef reports a version reference that is not "latest", "v<n>"
+	// or a hex digest prefix of at least 4 digits.
+	ErrBadRef = errors.New("dataset: invalid version reference")
+	// ErrAmbiguous reports a digest prefix that matches versions with
+	// different contents.
+	ErrAmbiguous = errors.New("dataset: ambiguous version reference")
+	// ErrBadPath reports a path that would escape its root: "..",
+	// an absolute path inside a manifest, a symbolic link that points
+	// outside the committed tree, or a tree that contains the repository
+	// itself.
+	ErrBadPath = errors.New("dataset: path escapes its root")
+	// ErrNotRegular reports something in a tree that is neither a regular
+	// file nor a directory (a device, a socket, a pipe, a symbolic link to
+	// a directory, a dangling link).
+	ErrNotRegular = errors.New("dataset: not a regular file")
+	// ErrChanged reports a file that changed while Commit was reading it.
+	ErrChanged = errors.New("dataset: file changed while being committed")
+	// ErrExists reports a Checkout destination that already exists (and
+	// is not an empty directory).
+	ErrExists = errors.New("dataset: destination exists")
+	// ErrCorrupt reports stored bytes that do not hash to their name, or
+	// a manifest or index record that cannot be decoded.
+	ErrCorrupt = errors.New("dataset: corrupt data")
+	// ErrLocked reports that another process holds the repository's index
+	// file; it comes with bbolt's errors.ErrTimeout.
+	ErrLocked = errors.New("dataset: repository locked by another process")
+	// ErrClosed reports a call on a Repo after Close.
+	ErrClosed = errors.New("dataset: repository closed")
+)

@@ -1,0 +1,450 @@
+package dataset
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// CommitResult says what a Commit (or a Pull) recorded.
+type CommitResult struct {
+	// Version is the new version or, if Unchanged, the newest existing
+	// one, whose content the committed files equal.
+	Version Version
+	// Unchanged is true when the content equals the newest version of
+	// the name: no version was added.
+	Unchanged bool
+	// Stats counts the work done.
+	Stats CommitStats
+}
+
+// CommitStats counts the work of a Commit or Pull.
+type CommitStats struct {
+	// Files and Bytes count the files of the version and their size.
+	Files int
+	Bytes int64
+	// Read and ReadBytes count the files whose content was read (the
+	// rest came from the hash cache), or for a Pull the objects fetched.
+	Read      int
+	ReadBytes int64
+	// NewObjects and NewBytes count the objects (file contents and the
+	// manifest) added to the repository; content already stored is not
+	// stored again.
+	NewObjects int
+	NewBytes   int64
+}
+
+// batchThreshold is the number of files to read above which a commit
+// defers the fsync of small objects to one syncfs(2) (see stager).
+const batchThreshold = 16
+
+// job is one file found in the tree.
+type job struct {
+	rel  string // path in the manifest
+	src  string // path to read (the target of a symbolic link)
+	info fs.FileInfo
+}
+
+// Commit records the file or folder tree at path as the next version of
+// the data set name (v1, v2, ...), with message. Every file is hashed with
+// SHA-256 and stored once under objects/ by its hash, and the version's
+// manifest (path, size, mode and hash of each file) is stored the same
+// way; the version's ID is the manifest's hash. If the content equals the
+// newest version of name, no version is added and the result says
+// Unchanged.
+//
+// Files whose size, mtime, ctime and inode match the hash cache are not
+// read again (see the package doc, # Hash cache). A symbolic link in the
+// tree is followed if it leads to a regular file inside the tree, and
+// recorded as that file; a link that leads outside the tree is an error
+// wrapping ErrBadPath, one that leads to a folder or nowhere ErrNotRegular.
+// Devices, sockets and pipes are ErrNotRegular. Empty folders are not
+// recorded. The repository's own folder is skipped if it lies inside the
+// tree; a tree inside the repository is ErrBadPath. A file that changes
+// while it is read makes the commit fail with ErrChanged.
+//
+// Cancelling ctx stops the commit with an error wrapping ctx.Err(), and
+// leaves the repository as it was, as does a crash at any point: objects
+// are written to tmp/, made durable and renamed into objects/, and only
+// then does one index transaction record the version.
+func (r *Repo) Commit(ctx context.Context, name, path, message string) (CommitResult, error) {
+	if err := checkName(name); err != nil {
+		return CommitResult{}, err
+	}
+	end, err := r.begin()
+	if err != nil {
+		return CommitResult{}, err
+	}
+	defer end()
+	unlock, err := r.lockRepo(ctx, false)
+	if err != nil {
+		return CommitResult{}, err
+	}
+	defer unlock()
+	start := time.Now()
+	res, err := r.commit(ctx, name, path, message)
+	if err != nil {
+		return CommitResult{}, fmt.Errorf("dataset: commit %s from %s: %w", name, path, err)
+	}
+	r.log.LogAttrs(ctx, slog.LevelInfo, "dataset: commit",
+		slog.String("version", res.Version.String()), slog.String("id", res.Version.ID),
+		slog.Bool("unchanged", res.Unchanged), slog.Int("files", res.Stats.Files),
+		slog.Int("read", res.Stats.Read), slog.Int("new_objects", res.Stats.NewObjects),
+		slog.Duration("took", time.Since(start)))
+	return res, nil
+}
+
+func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitResult, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return CommitResult{}, err
+	}
+	root, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return CommitResult{}, err
+	}
+	info, err := os.Stat(root)
+	if err != nil {
+		return CommitResult{}, err
+	}
+	if within(r.realDir, root) {
+		return CommitResult{}, fmt.Errorf("%w: %s is inside the repository", ErrBadPath, path)
+	}
+	var (
+		jobs []job
+		k    kind
+	)
+	switch {
+	case info.Mode().IsRegular():
+		k = kindFile
+		base := filepath.Base(abs)
+		if !validPath(base) {
+			return CommitResult{}, fmt.Errorf("%w: file name %q", ErrBadPath, base)
+		}
+		jobs = []job{{rel: base, src: root, info: info}}
+	case info.IsDir():
+		k = kindDir
+		if jobs, err = r.walk(ctx, root); err != nil {
+			return CommitResult{}, err
+		}
+	default:
+		return CommitResult{}, fmt.Errorf("%w: %s", ErrNotRegular, path)
+	}
+
+	// What is known already: the hash cache and the newest version.
+	var (
+		cache   map[string]cacheEntry
+		prev    Version
+		hasPrev bool
+	)
+	err = r.view(func(tx *bbolt.Tx) error {
+		if !r.opts.NoHashCache {
+			cache = loadCache(tx, root, k == kindDir)
+		}
+		var err error
+		prev, _, hasPrev, err = latest(tx, name)
+		return err
+	})
+	if err != nil {
+		return CommitResult{}, err
+	}
+	known := make(map[[32]byte]struct{})
+	if hasPrev {
+		// Objects of the newest version are in the repository: no need to
+		// look for them. (A missing manifest only costs those lookups.)
+		if m, err := loadManifest(r.dir, prev.ID); err == nil {
+			for _, f := range m.files {
+				known[f.sum] = struct{}{}
+			}
+		}
+	}
+
+	m := &manifest{kind: k, files: make([]file, len(jobs))}
+	var toRead []int
+	for i, j := range jobs {
+		m.files[i] = file{path: j.rel, size: j.info.Size(), mode: j.info.Mode().Perm()}
+		if e, ok := cache[j.src]; ok && e.trusted(statOf(j.info), r.racy) {
+			m.files[i].sum = e.sum
+			continue
+		}
+		toRead = append(toRead, i)
+	}
+
+	st, err := r.newStager(len(toRead) > batchThreshold)
+	if err != nil {
+		return CommitResult{}, err
+	}
+	defer st.cleanup()
+	var (
+		putMu sync.Mutex
+		put   = make(map[string]cacheEntry, len(toRead))
+		stats CommitStats
+	)
+	bufs := make([][]byte, r.workers)
+	err = parallel(ctx, len(toRead), r.workers, func(ctx context.Context, w, n int) error {
+		if bufs[w] == nil {
+			bufs[w] = make([]byte, bufSize)
+		}
+		i := toRead[n]
+		e, err := r.hashFile(ctx, st, known, jobs[i].src, bufs[w])
+		if err != nil {
+			return err
+		}
+		m.files[i].sum, m.files[i].size = e.sum, e.st.size
+		putMu.Lock()
+		put[jobs[i].src] = e
+		stats.Read++
+		stats.ReadBytes += e.st.size
+		putMu.Unlock()
+		r.event("hashed")
+		return nil
+	})
+	if err != nil {
+		return CommitResult{}, err
+	}
+	slices.SortFunc(m.files, func(a, b file) int { return strings.Compare(a.path, b.path) })
+	if err := m.validate(); err != nil {
+		return CommitResult{}, err
+	}
+	sum, enc := m.id()
+	id := digestString(sum)
+	stats.Files, stats.Bytes = len(m.files), m.size()
+	if !hasPrev || prev.ID != id {
+		if need, err := st.needed(sum, known); err != nil {
+			return CommitResult{}, err
+		} else if need {
+			if err := st.put(sum, enc); err != nil {
+				return CommitResult{}, err
+			}
+		}
+		stats.NewObjects, stats.NewBytes = st.count()
+		if err := st.publish(ctx); err != nil {
+			return CommitResult{}, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return CommitResult{}, err
+	}
+	var present map[string]struct{}
+	if k == kindDir && !r.opts.NoHashCache {
+		present = make(map[string]struct{}, len(jobs))
+		for _, j := range jobs {
+			present[j.src] = struct{}{}
+		}
+	}
+	res := CommitResult{Stats: stats}
+	err = r.update(func(tx *bbolt.Tx) error {
+		if !r.opts.NoHashCache {
+			if err := storeCache(tx, root, k == kindDir, put, present); err != nil {
+				return err
+			}
+		}
+		v := Version{Name: name, ID: id, Message: message, Files: stats.Files, Size: stats.Bytes}
+		var err error
+		res.Version, res.Unchanged, err = record(tx, v, k, r.now)
+		return err
+	})
+	if err != nil {
+		return CommitResult{}, err
+	}
+	r.event("indexed")
+	return res, nil
+}
+
+// record adds v as the next version of v.Name unless the newest version
+// already has v's ID; it returns the version that holds the content. A
+// new version is stamped with now().
+func record(tx *bbolt.Tx, v Version, k kind, now func() time.Time) (Version, bool, error) {
+	prev, _, ok, err := latest(tx, v.Name)
+	if err != nil {
+		return Version{}, false, err
+	}
+	if ok && prev.ID == v.ID {
+		return prev, true, nil
+	}
+	v.Number = 1
+	if ok {
+		v.Number = prev.Number + 1
+	}
+	if v.Number > maxVersion {
+		return Version{}, false, fmt.Errorf("%w: too many versions of %q", ErrBadRef, v.Name)
+	}
+	b, err := tx.Bucket([]byte(bucketVersions)).CreateBucketIfNotExists([]byte(v.Name))
+	if err != nil {
+		return Version{}, false, err
+	}
+	v.Time = now().Round(0)
+	return v, false, b.Put(versionKey(v.Number), encodeVersion(v, k))
+}
+
+// within reports whether path is dir or lies under it (both cleaned and
+// absolute).
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// walk lists the regular files under root (absolute, links resolved).
+func (r *Repo) walk(ctx context.Context, root string) ([]job, error) {
+	var jobs []job
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if len(jobs)%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if path == root {
+			return nil
+		}
+		if d.IsDir() {
+			if path == r.realDir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if !validPath(rel) {
+			return fmt.Errorf("%w: file name %q", ErrBadPath, rel)
+		}
+		j := job{rel: rel, src: path}
+		switch t := d.Type(); {
+		case t.IsRegular():
+			if j.info, err = d.Info(); err != nil {
+				return err
+			}
+		case t&fs.ModeSymlink != 0:
+			if j.src, j.info, err = resolveLink(root, r.realDir, path); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("%w: %s is a %v", ErrNotRegular, rel, t)
+		}
+		jobs = append(jobs, j)
+		return nil
+	})
+	return jobs, err
+}
+
+// resolveLink follows the symbolic link at path, which must lead to a
+// regular file inside root and outside the repository.
+func resolveLink(root, repo, path string) (string, fs.FileInfo, error) {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: symbolic link %s: %w", ErrNotRegular, path, err)
+	}
+	if !within(root, target) || within(repo, target) {
+		return "", nil, fmt.Errorf("%w: symbolic link %s leads to %s", ErrBadPath, path, target)
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		return "", nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return "", nil, fmt.Errorf("%w: symbolic link %s leads to a %v", ErrNotRegular, path, info.Mode().Type())
+	}
+	return target, info, nil
+}
+
+// hashFile reads the file at src, hashes it, stages its content unless
+// the repository has it, and returns its cache entry.
+func (r *Repo) hashFile(ctx context.Context, st *stager, known map[[32]byte]struct{}, src string, buf []byte) (cacheEntry, error) {
+	f, err := os.Open(src)
+	if err != nil {
+		return cacheEntry{}, err
+	}
+	defer f.Close()
+	seen := time.Now().UnixNano()
+	info, err := f.Stat()
+	if err != nil {
+		return cacheEntry{}, err
+	}
+	if !info.Mode().IsRegular() {
+		return cacheEntry{}, fmt.Errorf("%w: %s", ErrNotRegular, src)
+	}
+	e := cacheEntry{st: statOf(info), seen: seen}
+	r.event("opened")
+	var (
+		n   int64
+		tmp *os.File
+	)
+	if info.Size() < int64(len(buf)) {
+		// Small: read it whole, then write it only if it is new.
+		k, err := io.ReadFull(f, buf[:info.Size()+1])
+		if err != io.ErrUnexpectedEOF && err != io.EOF {
+			if err == nil {
+				err = fmt.Errorf("%w: %s grew", ErrChanged, src)
+			}
+			return cacheEntry{}, err
+		}
+		n = int64(k)
+		e.sum = sha256.Sum256(buf[:k])
+	} else {
+		// Large: stream it into a temporary object while hashing.
+		if tmp, err = st.create(); err != nil {
+			return cacheEntry{}, err
+		}
+		h := sha256.New()
+		for {
+			if err := ctx.Err(); err != nil {
+				st.discard(tmp)
+				return cacheEntry{}, err
+			}
+			k, rerr := f.Read(buf)
+			h.Write(buf[:k])
+			n += int64(k)
+			if _, err := tmp.Write(buf[:k]); err != nil {
+				st.discard(tmp)
+				return cacheEntry{}, err
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				st.discard(tmp)
+				return cacheEntry{}, rerr
+			}
+		}
+		h.Sum(e.sum[:0])
+	}
+	after, err := f.Stat()
+	if err == nil && (statOf(after) != e.st || n != e.st.size) {
+		err = fmt.Errorf("%w: %s", ErrChanged, src)
+	}
+	need := false
+	if err == nil {
+		need, err = st.needed(e.sum, known)
+	}
+	switch {
+	case err != nil:
+	case tmp != nil && need:
+		_, err = st.finish(tmp, e.sum, n)
+		tmp = nil
+	case need:
+		err = st.put(e.sum, buf[:n])
+	}
+	if tmp != nil {
+		st.discard(tmp)
+	}
+	if err != nil {
+		return cacheEntry{}, err
+	}
+	return e, nil
+}

@@ -1,0 +1,137 @@
+package dataset_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cairn-ml/cairn/dataset"
+)
+
+func TestVerify(t *testing.T) {
+	tests := []struct {
+		name string
+		harm func(t *testing.T, r *dataset.Repo, v1, v2 dataset.Version)
+		want dataset.VerifyReport
+	}{
+		{"intact", func(*testing.T, *dataset.Repo, dataset.Version, dataset.Version) {}, dataset.VerifyReport{}},
+		{"shared file corrupt", func(t *testing.T, r *dataset.Repo, _, _ dataset.Version) {
+			damage(t, objectOf(r, sha("shared")))
+		}, dataset.VerifyReport{Corrupt: []string{sha("shared")}, Damaged: []string{"d@v1", "d@v2"}}},
+		{"file of v2 missing", func(t *testing.T, r *dataset.Repo, _, _ dataset.Version) {
+			os.Remove(objectOf(r, sha("two")))
+		}, dataset.VerifyReport{Missing: []string{sha("two")}, Damaged: []string{"d@v2"}}},
+		{"manifest of v1 missing", func(t *testing.T, r *dataset.Repo, v1, _ dataset.Version) {
+			os.Remove(objectOf(r, v1.ID))
+		}, dataset.VerifyReport{Missing: []string{"v1"}, Damaged: []string{"d@v1"}}},
+		{"manifest of v2 corrupt", func(t *testing.T, r *dataset.Repo, _, v2 dataset.Version) {
+			damage(t, objectOf(r, v2.ID))
+		}, dataset.VerifyReport{Corrupt: []string{"v2"}, Damaged: []string{"d@v2"}}},
+		{"unreferenced object corrupt", func(t *testing.T, r *dataset.Repo, _, _ dataset.Version) {
+			stray(t, r, "stray")
+			damage(t, objectOf(r, sha("stray")))
+		}, dataset.VerifyReport{Corrupt: []string{sha("stray")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, v1, v2 := twoVersions(t)
+			tt.harm(t, r, v1, v2)
+			// "v1" and "v2" in the table stand for the manifests' digests.
+			ids := map[string]string{"v1": v1.ID, "v2": v2.ID}
+			for _, list := range [][]string{tt.want.Missing, tt.want.Corrupt} {
+				for i, d := range list {
+					if id, ok := ids[d]; ok {
+						list[i] = id
+					}
+				}
+			}
+			rep, err := r.Verify(context.Background())
+			if ok := tt.want.OK(); ok != (err == nil) || (!ok && !errors.Is(err, dataset.ErrCorrupt)) {
+				t.Errorf("Verify error = %v, want ErrCorrupt: %v", err, !ok)
+			}
+			if diff := cmp.Diff(tt.want, rep, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(dataset.VerifyReport{}, "Objects", "Bytes")); diff != "" {
+				t.Errorf("Verify report (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// twoVersions returns a repository with two versions of "d" that share
+// the content "shared".
+func twoVersions(t *testing.T) (*dataset.Repo, dataset.Version, dataset.Version) {
+	t.Helper()
+	ctx := context.Background()
+	r := openRepo(t, dataset.Options{})
+	src := t.TempDir()
+	writeTree(t, src, map[string]tfile{"s": {Data: "shared"}, "x": {Data: "one"}})
+	v1, err := r.Commit(ctx, "d", src, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, src, map[string]tfile{"x": {Data: "two"}})
+	v2, err := r.Commit(ctx, "d", src, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, v1.Version, v2.Version
+}
+
+// stray stores content as an object that no version refers to, as an
+// interrupted commit would leave it.
+func stray(t *testing.T, r *dataset.Repo, content string) {
+	t.Helper()
+	p := objectOf(r, sha(content))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o444); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGC(t *testing.T) {
+	ctx := context.Background()
+	r, v1, v2 := twoVersions(t)
+	before := len(objectFiles(t, r))
+	stray(t, r, "stray one")
+	stray(t, r, "stray two!")
+	leftover := filepath.Join(r.Dir(), "tmp", "stage-123")
+	writeTree(t, leftover, map[string]tfile{"1": {Data: "half"}})
+	res, err := r.GC(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(dataset.GCResult{Objects: 2, Bytes: 19, Temp: 1}, res); diff != "" {
+		t.Errorf("GC (-want +got):\n%s", diff)
+	}
+	if after := len(objectFiles(t, r)); after != before {
+		t.Errorf("GC left %d objects, want %d", after, before)
+	}
+	if _, err := os.Stat(leftover); err == nil {
+		t.Errorf("GC left %s", leftover)
+	}
+	rep, err := r.Verify(ctx)
+	if err != nil || rep.Objects != before {
+		t.Errorf("Verify after GC = %+v, %v; want %d objects", rep, err, before)
+	}
+	for _, v := range []dataset.Version{v1, v2} {
+		if _, err := r.Checkout(ctx, "d", v.ID, filepath.Join(t.TempDir(), "x")); err != nil {
+			t.Errorf("Checkout %v after GC: %v", v, err)
+		}
+	}
+
+	// With a manifest gone GC cannot tell what is live: it removes nothing.
+	stray(t, r, "stray three")
+	os.Remove(objectOf(r, v1.ID))
+	if _, err := r.GC(ctx); !errors.Is(err, dataset.ErrNotFound) {
+		t.Errorf("GC without a manifest = %v, want ErrNotFound", err)
+	}
+	if _, err := os.Stat(objectOf(r, sha("stray three"))); err != nil {
+		t.Errorf("GC removed an object although it failed: %v", err)
+	}
+}
