@@ -147,32 +147,9 @@ func (h *Handler) funcs() template.FuncMap {
 		"short":  shortID,
 		"digest": shortDigest,
 		"clip":   clip,
-		"runURL": h.RunURL,
-		"datasetURL": func(d string) string {
-			if d == "" {
-				return ""
-			}
-			return h.DatasetURL(d)
-		},
 		"expURL": h.ExperimentURL,
-		"param": func(m map[string]string, k string) string {
-			return m[k]
-		},
-		"hasParam": func(m map[string]string, k string) bool { _, ok := m[k]; return ok },
-		"metric": func(m map[string]num, k string) string {
-			if v, ok := m[k]; ok {
-				return fmtNum(float64(v))
-			}
-			return ""
-		},
-		"metricFull": func(m map[string]num, k string) string {
-			if v, ok := m[k]; ok {
-				return fmtFull(float64(v))
-			}
-			return ""
-		},
-		"kv":    func(m map[string]string, keys []string) kvView { return kvView{M: m, Keys: keys} },
-		"color": func(i int) string { return "c" + strconv.Itoa(i%len(palette)) },
+		"kv":     func(m map[string]string, keys []string) kvView { return kvView{M: m, Keys: keys} },
+		"color":  func(i int) string { return "c" + strconv.Itoa(i%len(palette)) },
 	}
 }
 

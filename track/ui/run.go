@@ -226,7 +226,9 @@ func historySeries(name string, hist []track.Metric, color int) histSeries {
 			x = float64(i + 1)
 		}
 		s.X, s.Y = append(s.X, x), append(s.Y, p.Value)
-		s.Tips = append(s.Tips, name+": "+fmtFull(p.Value)+" at step "+strconv.FormatInt(p.Step, 10)+", "+fmtTime(p.Time))
+		if s.Dots { // tooltips only where there are dots to hold them
+			s.Tips = append(s.Tips, name+": "+fmtFull(p.Value)+" at step "+strconv.FormatInt(p.Step, 10)+", "+fmtTime(p.Time))
+		}
 	}
 	return histSeries{series: s, xlabel: label}
 }
@@ -260,4 +262,19 @@ func (h *Handler) artifact(rq *request, runID, p string) {
 	if _, err := io.Copy(rq.w, rc); err != nil {
 		h.log.Warn("track/ui: send artifact", "run", runID, "path", p, "err", err)
 	}
+}
+
+// MarshalJSON implements json.Marshaler.
+func (p point) MarshalJSON() ([]byte, error) { return p.appendJSON(make([]byte, 0, 80)), nil }
+
+// appendJSON appends the point as JSON: {"value":...,"step":...,"time":"..."}.
+func (p point) appendJSON(b []byte) []byte {
+	b = append(b, `{"value":`...)
+	v, _ := p.Value.MarshalJSON()
+	b = append(b, v...)
+	b = append(b, `,"step":`...)
+	b = strconv.AppendInt(b, p.Step, 10)
+	b = append(b, `,"time":"`...)
+	b = p.Time.AppendFormat(b, time.RFC3339Nano)
+	return append(b, `"}`...)
 }

@@ -134,6 +134,13 @@ type tableView struct {
 	AllExps, Check               bool
 	Exps                         map[string]string // experiment names by id, when AllExps
 	Lead                         int               // columns before the params
+	Cells                        [][]cell          // per row, its param and metric cells
+}
+
+// cell is a param or metric cell of a runs table; Title, when set, holds
+// the whole value that Text shortens.
+type cell struct {
+	Class, Title, Text string
 }
 
 func newTable(rows []runRow, attrs, params, metrics []header, allExps, check bool, exps map[string]string) tableView {
@@ -143,6 +150,33 @@ func newTable(rows []runRow, attrs, params, metrics []header, allExps, check boo
 	}
 	for _, m := range metrics {
 		t.Metrics = append(t.Metrics, m.Label)
+	}
+	for _, r := range rows {
+		cs := make([]cell, 0, len(params)+len(metrics))
+		for i, k := range t.Params {
+			c := cell{Text: clip(r.Params[k], 32)}
+			if c.Text != r.Params[k] {
+				c.Title = r.Params[k]
+			}
+			if i == 0 {
+				c.Class = "first"
+			}
+			cs = append(cs, c)
+		}
+		for i, k := range t.Metrics {
+			c := cell{Class: "num"}
+			if v, ok := r.Metrics[k]; ok {
+				c.Text, c.Title = fmtNum(float64(v)), fmtFull(float64(v))
+				if c.Title == c.Text {
+					c.Title = ""
+				}
+			}
+			if i == 0 {
+				c.Class = "num first"
+			}
+			cs = append(cs, c)
+		}
+		t.Cells = append(t.Cells, cs)
 	}
 	t.Lead = len(attrs) + 1
 	if allExps {

@@ -181,7 +181,7 @@ func (h *Handler) tuning(rq *request, parent track.RunRecord, kids []track.RunRe
 		ss = append(ss, other)
 	}
 	ss = append(ss, bestLine)
-	t.History = plot{Title: t.Objective + " per trial (" + t.Direction + ")", XLabel: "trial", IntX: true, Series: ss, Width: 640, Height: 260}.SVG()
+	t.History = plot{Title: t.Objective + " per trial (" + t.Direction + ")", XLabel: "trial", IntX: true, Series: ss, Width: 560, Height: 260}.SVG()
 
 	if len(finished) < minTrials {
 		t.Note = "parameter importance needs at least " + strconv.Itoa(minTrials) + " finished trials with a value"
@@ -198,7 +198,7 @@ func (h *Handler) tuning(rq *request, parent track.RunRecord, kids []track.RunRe
 		for _, im := range t.Importance {
 			labels, vals = append(labels, im.Param), append(vals, float64(im.Importance))
 		}
-		t.Bars = bars{Title: "parameter importance for " + t.Objective, Labels: labels, Values: vals, Colors: slices.Repeat([]int{2}, len(vals)), Width: 640}.SVG()
+		t.Bars = bars{Title: "parameter importance for " + t.Objective, Labels: labels, Values: vals, Colors: slices.Repeat([]int{2}, len(vals)), Width: 560}.SVG()
 	}
 	return t
 }
