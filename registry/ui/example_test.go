@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -9,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"go.etcd.io/bbolt"
@@ -46,10 +46,18 @@ func ExampleNew() {
 	req.Header.Set("Accept", "application/json")
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
-	uri := regexp.MustCompile(`"uri": "[^"]*"`).FindString(w.Body.String())
-	fmt.Println(w.Code, uri)
+	var page struct {
+		URI     string `json:"uri"`
+		Aliases []struct {
+			Alias string `json:"alias"`
+		} `json:"aliases"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(w.Code, page.URI, page.Aliases[0].Alias)
 	// Output:
-	// 200 "uri": "models:/cancer/1"
+	// 200 models:/cancer/1 champion
 }
 
 // Serve both dashboards under /ui/, as the pipeline does: the runs at

@@ -270,7 +270,7 @@ func (h *Handler) render(rq *request, status int, page, title string, crumbs []L
 	var buf bytes.Buffer
 	if rq.json {
 		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
+		// Compact, like track/ui's JSON.
 		if err := enc.Encode(data); err != nil {
 			h.log.Error("registry/ui: encode json", "path", rq.r.URL.Path, "err", err)
 			status, buf = http.StatusInternalServerError, *bytes.NewBufferString(`{"error":{"status":500,"message":"internal error"}}` + "\n")

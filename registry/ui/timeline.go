@@ -39,7 +39,7 @@ func timeline(model string, evs []registry.AliasEvent, lastVersion int, end time
 	if span <= 0 {
 		span = time.Minute
 	}
-	t1 = t0.Add(span + span/20)
+	t1 = t0.Add(span + span/10)
 	const w, left, right, top, row = 640, 44, 16, 26, 26
 	legendRows := (len(aliases) + 3) / 4
 	plotH := row * maxV
