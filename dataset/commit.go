@@ -54,6 +54,8 @@ type job struct {
 	rel  string // path in the manifest
 	src  string // path to read (the target of a symbolic link)
 	info fs.FileInfo
+	// entry is the walk's entry for a regular file, until info is set.
+	entry fs.DirEntry
 }
 
 // Commit records the file or folder tree at path as the next version of
@@ -327,9 +329,7 @@ func (r *Repo) walk(ctx context.Context, root string) ([]job, error) {
 		j := job{rel: rel, src: path}
 		switch t := d.Type(); {
 		case t.IsRegular():
-			if j.info, err = d.Info(); err != nil {
-				return err
-			}
+			j.entry = d // stat'ed below, in parallel
 		case t&fs.ModeSymlink != 0:
 			if j.src, j.info, err = resolveLink(root, r.realDir, path); err != nil {
 				return err
@@ -339,6 +339,20 @@ func (r *Repo) walk(ctx context.Context, root string) ([]job, error) {
 		}
 		jobs = append(jobs, j)
 		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = parallel(ctx, len(jobs), r.workers, func(_ context.Context, _, i int) error {
+		if jobs[i].entry == nil {
+			return nil
+		}
+		info, err := jobs[i].entry.Info()
+		if err == nil && !info.Mode().IsRegular() {
+			err = fmt.Errorf("%w: %s changed type", ErrChanged, jobs[i].rel)
+		}
+		jobs[i].info, jobs[i].entry = info, nil
+		return err
 	})
 	return jobs, err
 }
