@@ -64,7 +64,10 @@ type job struct {
 // manifest (path, size, mode and hash of each file) is stored the same
 // way; the version's ID is the manifest's hash. If the content equals the
 // newest version of name, no version is added and the result says
-// Unchanged.
+// Unchanged. Either way, the content of every file read is stored if its
+// object is missing, so re-committing the files (with Options.NoHashCache,
+// so that all are read) mends a repository in which Verify found missing
+// objects.
 //
 // Files whose size, mtime, ctime and inode match the hash cache are not
 // read again (see the package doc, # Hash cache). A symbolic link in the
@@ -144,31 +147,14 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		return CommitResult{}, fmt.Errorf("%w: %s", ErrNotRegular, path)
 	}
 
-	// What is known already: the hash cache and the newest version.
-	var (
-		cache   map[string]cacheEntry
-		prev    Version
-		hasPrev bool
-	)
-	err = r.view(func(tx *bbolt.Tx) error {
-		if !r.opts.NoHashCache {
+	var cache map[string]cacheEntry
+	if !r.opts.NoHashCache {
+		err = r.view(func(tx *bbolt.Tx) error {
 			cache = loadCache(tx, root, k == kindDir)
-		}
-		var err error
-		prev, _, hasPrev, err = latest(tx, name)
-		return err
-	})
-	if err != nil {
-		return CommitResult{}, err
-	}
-	known := make(map[[32]byte]struct{})
-	if hasPrev {
-		// Objects of the newest version are in the repository: no need to
-		// look for them. (A missing manifest only costs those lookups.)
-		if m, err := loadManifest(r.dir, prev.ID); err == nil {
-			for _, f := range m.files {
-				known[f.sum] = struct{}{}
-			}
+			return nil
+		})
+		if err != nil {
+			return CommitResult{}, err
 		}
 	}
 
@@ -199,7 +185,7 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 			bufs[w] = make([]byte, bufSize)
 		}
 		i := toRead[n]
-		e, err := r.hashFile(ctx, st, known, jobs[i].src, bufs[w])
+		e, err := r.hashFile(ctx, st, jobs[i].src, bufs[w])
 		if err != nil {
 			return err
 		}
@@ -222,18 +208,18 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 	sum, enc := m.id()
 	id := digestString(sum)
 	stats.Files, stats.Bytes = len(m.files), m.size()
-	if !hasPrev || prev.ID != id {
-		if need, err := st.needed(sum, known); err != nil {
-			return CommitResult{}, err
-		} else if need {
-			if err := st.put(sum, enc); err != nil {
-				return CommitResult{}, err
-			}
-		}
-		stats.NewObjects, stats.NewBytes = st.count()
-		if err := st.publish(ctx); err != nil {
+	// Objects are published even when the content equals the newest
+	// version: a file read again restores its object if it went missing.
+	if need, err := st.needed(sum); err != nil {
+		return CommitResult{}, err
+	} else if need {
+		if err := st.put(sum, enc); err != nil {
 			return CommitResult{}, err
 		}
+	}
+	stats.NewObjects, stats.NewBytes = st.count()
+	if err := st.publish(ctx); err != nil {
+		return CommitResult{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return CommitResult{}, err
@@ -379,7 +365,7 @@ func resolveLink(root, repo, path string) (string, fs.FileInfo, error) {
 
 // hashFile reads the file at src, hashes it, stages its content unless
 // the repository has it, and returns its cache entry.
-func (r *Repo) hashFile(ctx context.Context, st *stager, known map[[32]byte]struct{}, src string, buf []byte) (cacheEntry, error) {
+func (r *Repo) hashFile(ctx context.Context, st *stager, src string, buf []byte) (cacheEntry, error) {
 	f, err := os.Open(src)
 	if err != nil {
 		return cacheEntry{}, err
@@ -444,7 +430,7 @@ func (r *Repo) hashFile(ctx context.Context, st *stager, known map[[32]byte]stru
 	}
 	need := false
 	if err == nil {
-		need, err = st.needed(e.sum, known)
+		need, err = st.needed(e.sum)
 	}
 	switch {
 	case err != nil:

@@ -153,10 +153,7 @@ func (s *stager) create() (*os.File, error) {
 
 // needed reports whether an object with hash sum must still be written:
 // not in the repository and not staged already.
-func (s *stager) needed(sum [32]byte, known map[[32]byte]struct{}) (bool, error) {
-	if _, ok := known[sum]; ok {
-		return false, nil
-	}
+func (s *stager) needed(sum [32]byte) (bool, error) {
 	s.mu.Lock()
 	_, ok := s.staged[sum]
 	s.mu.Unlock()

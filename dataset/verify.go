@@ -78,6 +78,9 @@ func (r *Repo) verify(ctx context.Context) (VerifyReport, error) {
 			bufs[w] = make([]byte, bufSize)
 		}
 		n, ok, err := checkObject(ctx, r.objectPath(objs[i]), objs[i], bufs[w])
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed meanwhile by GC in another process: unreferenced
+		}
 		if err != nil {
 			return err
 		}

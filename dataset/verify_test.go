@@ -135,3 +135,27 @@ func TestGC(t *testing.T) {
 		t.Errorf("GC removed an object although it failed: %v", err)
 	}
 }
+
+func TestCommitRestoresMissingObject(t *testing.T) {
+	ctx := context.Background()
+	r := openRepo(t, dataset.Options{NoHashCache: true})
+	src := t.TempDir()
+	writeTree(t, src, map[string]tfile{"a": {Data: "precious"}, "b": {Data: "other"}})
+	if _, err := r.Commit(ctx, "d", src, ""); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(objectOf(r, sha("precious")))
+	if _, err := r.Verify(ctx); !errors.Is(err, dataset.ErrCorrupt) {
+		t.Fatalf("Verify with a missing object = %v, want ErrCorrupt", err)
+	}
+	res, err := r.Commit(ctx, "d", src, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Unchanged || res.Stats.NewObjects != 1 {
+		t.Errorf("re-commit = %+v, want unchanged with 1 object restored", res)
+	}
+	if _, err := r.Verify(ctx); err != nil {
+		t.Errorf("Verify after the re-commit: %v", err)
+	}
+}
