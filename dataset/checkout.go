@@ -147,7 +147,7 @@ func checkout(ctx context.Context, root string, m *manifest, dst string, workers
 // and closes out.
 func copyObject(ctx context.Context, root string, f file, out *os.File, buf []byte) error {
 	err := func() error {
-		in, err := os.Open(objectPath(root, f.sum))
+		in, err := openFile(objectPath(root, f.sum), os.O_RDONLY, 0)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("%w: object %s of %s", ErrNotFound, digestString(f.sum), f.path)

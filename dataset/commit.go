@@ -169,7 +169,7 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		toRead = append(toRead, i)
 	}
 
-	st, err := r.newStager(len(toRead) > batchThreshold)
+	st, err := r.newStager(len(toRead) > batchThreshold, r.workers)
 	if err != nil {
 		return CommitResult{}, err
 	}
@@ -185,7 +185,7 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 			bufs[w] = make([]byte, bufSize)
 		}
 		i := toRead[n]
-		e, err := r.hashFile(ctx, st, jobs[i].src, bufs[w])
+		e, err := r.hashFile(ctx, st, w, jobs[i].src, bufs[w])
 		if err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 	if need, err := st.needed(sum); err != nil {
 		return CommitResult{}, err
 	} else if need {
-		if err := st.put(sum, enc); err != nil {
+		if err := st.put(0, sum, enc); err != nil {
 			return CommitResult{}, err
 		}
 	}
@@ -363,10 +363,10 @@ func resolveLink(root, repo, path string) (string, fs.FileInfo, error) {
 	return target, info, nil
 }
 
-// hashFile reads the file at src, hashes it, stages its content unless
-// the repository has it, and returns its cache entry.
-func (r *Repo) hashFile(ctx context.Context, st *stager, src string, buf []byte) (cacheEntry, error) {
-	f, err := os.Open(src)
+// hashFile reads the file at src, hashes it, stages its content (as
+// worker w) unless the repository has it, and returns its cache entry.
+func (r *Repo) hashFile(ctx context.Context, st *stager, w int, src string, buf []byte) (cacheEntry, error) {
+	f, err := openFile(src, os.O_RDONLY, 0)
 	if err != nil {
 		return cacheEntry{}, err
 	}
@@ -398,7 +398,7 @@ func (r *Repo) hashFile(ctx context.Context, st *stager, src string, buf []byte)
 		e.sum = sha256.Sum256(buf[:k])
 	} else {
 		// Large: stream it into a temporary object while hashing.
-		if tmp, err = st.create(); err != nil {
+		if tmp, err = st.create(w); err != nil {
 			return cacheEntry{}, err
 		}
 		h := sha256.New()
@@ -438,7 +438,7 @@ func (r *Repo) hashFile(ctx context.Context, st *stager, src string, buf []byte)
 		_, err = st.finish(tmp, e.sum, n)
 		tmp = nil
 	case need:
-		err = st.put(e.sum, buf[:n])
+		err = st.put(w, e.sum, buf[:n])
 	}
 	if tmp != nil {
 		st.discard(tmp)

@@ -94,7 +94,7 @@ func (v *versionFS) Open(name string) (fs.File, error) {
 	if !ok {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	obj, err := os.Open(objectPath(v.root, f.sum))
+	obj, err := openFile(objectPath(v.root, f.sum), os.O_RDONLY, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w: object %s", ErrNotFound, digestString(f.sum))

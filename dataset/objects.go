@@ -118,10 +118,11 @@ func loadManifest(root, id string) (*manifest, error) {
 // objects/ changes, so a crash leaves only a stray folder in tmp/ (which
 // GC removes). Safe for concurrent use.
 type stager struct {
-	r     *Repo
-	dir   string
-	batch bool // defer the fsync of small objects to one syncfs
-	seq   atomic.Int64
+	r       *Repo
+	dir     string
+	workers int  // number of worker folders in dir
+	batch   bool // defer the fsync of small objects to one syncfs
+	seq     atomic.Int64
 
 	mu     sync.Mutex
 	staged map[[32]byte]*staged
@@ -133,18 +134,26 @@ type staged struct {
 	synced bool
 }
 
-func (r *Repo) newStager(batch bool) (*stager, error) {
+func (r *Repo) newStager(batch bool, workers int) (*stager, error) {
 	dir, err := os.MkdirTemp(filepath.Join(r.dir, "tmp"), "stage-")
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	return &stager{r: r, dir: dir, batch: batch && haveSyncFS, staged: make(map[[32]byte]*staged)}, nil
+	// One folder per worker: creating a file locks its folder, and workers
+	// sharing one would queue on that lock.
+	for w := range workers {
+		if err := os.Mkdir(filepath.Join(dir, strconv.Itoa(w)), 0o755); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("dataset: %w", err)
+		}
+	}
+	return &stager{r: r, dir: dir, workers: workers, batch: batch && haveSyncFS, staged: make(map[[32]byte]*staged)}, nil
 }
 
-// create opens a new temporary file for an object.
-func (s *stager) create() (*os.File, error) {
-	name := filepath.Join(s.dir, strconv.FormatInt(s.seq.Add(1), 10))
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
+// create opens a new temporary file for an object, in worker w's folder.
+func (s *stager) create(w int) (*os.File, error) {
+	name := filepath.Join(s.dir, strconv.Itoa(w%s.workers), strconv.FormatInt(s.seq.Add(1), 10))
+	f, err := openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
@@ -198,9 +207,9 @@ func (s *stager) discard(f *os.File) {
 	os.Remove(f.Name())
 }
 
-// put stages an object held in memory.
-func (s *stager) put(sum [32]byte, b []byte) error {
-	f, err := s.create()
+// put stages an object held in memory, for worker w.
+func (s *stager) put(w int, sum [32]byte, b []byte) error {
+	f, err := s.create(w)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func (r *Repo) push(ctx context.Context, rem Remote, v Version) (Transfer, error
 			mu.Unlock()
 			return nil
 		}
-		f, err := os.Open(r.objectPath(sum))
+		f, err := openFile(r.objectPath(sum), os.O_RDONLY, 0)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("%w: object %s", ErrNotFound, digest)
@@ -162,7 +162,8 @@ func (r *Repo) Pull(ctx context.Context, rem Remote, name, id string) (CommitRes
 
 func (r *Repo) pull(ctx context.Context, rem Remote, name string, id [32]byte) (CommitResult, error) {
 	var res CommitResult
-	st, err := r.newStager(true)
+	workers := max(4, r.workers)
+	st, err := r.newStager(true, workers)
 	if err != nil {
 		return res, err
 	}
@@ -173,13 +174,13 @@ func (r *Repo) pull(ctx context.Context, rem Remote, name string, id [32]byte) (
 		m   *manifest
 		raw []byte
 	)
-	fetch := func(ctx context.Context, sum [32]byte, size int64, buf []byte) error {
+	fetch := func(ctx context.Context, w int, sum [32]byte, size int64, buf []byte) error {
 		rc, err := rem.Get(ctx, digestString(sum))
 		if err != nil {
 			return err
 		}
 		defer rc.Close()
-		f, err := st.create()
+		f, err := st.create(w)
 		if err != nil {
 			return err
 		}
@@ -204,7 +205,7 @@ func (r *Repo) pull(ctx context.Context, rem Remote, name string, id [32]byte) (
 	if has {
 		m, err = loadManifest(r.dir, digestString(id))
 	} else {
-		if err = fetch(ctx, id, -1, buf); err == nil {
+		if err = fetch(ctx, 0, id, -1, buf); err == nil {
 			st.mu.Lock()
 			tmp := st.staged[id].tmp
 			st.mu.Unlock()
@@ -229,12 +230,12 @@ func (r *Repo) pull(ctx context.Context, rem Remote, name string, id [32]byte) (
 			need = append(need, f)
 		}
 	}
-	bufs := make([][]byte, max(4, r.workers))
+	bufs := make([][]byte, workers)
 	err = parallel(ctx, len(need), len(bufs), func(ctx context.Context, w, i int) error {
 		if bufs[w] == nil {
 			bufs[w] = make([]byte, bufSize)
 		}
-		return fetch(ctx, need[i].sum, need[i].size, bufs[w])
+		return fetch(ctx, w, need[i].sum, need[i].size, bufs[w])
 	})
 	if err != nil {
 		return res, err

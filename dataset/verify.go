@@ -152,7 +152,7 @@ func (r *Repo) verify(ctx context.Context) (VerifyReport, error) {
 // checkObject re-hashes one object and reports its size and whether it
 // matches its name.
 func checkObject(ctx context.Context, path string, sum [32]byte, buf []byte) (int64, bool, error) {
-	f, err := os.Open(path)
+	f, err := openFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return 0, false, err
 	}

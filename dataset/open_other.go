@@ -1,0 +1,9 @@
+//go:build !unix
+
+package dataset
+
+import "os"
+
+func openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
+	return os.OpenFile(name, flag, perm)
+}
