@@ -47,14 +47,11 @@ func benchFirstCommit(b *testing.B, src string, bytes int64) {
 	ctx := context.Background()
 	b.SetBytes(bytes)
 	b.ReportAllocs()
-	var repoDir string
 	for b.Loop() {
 		b.StopTimer()
-		if repoDir != "" {
-			os.RemoveAll(repoDir)
-		}
-		repoDir = filepath.Join(b.TempDir(), "repo")
-		r, err := dataset.Open(repoDir)
+		// Earlier repositories are kept until the end: ext4 creates files
+		// more slowly for a while after many deletions.
+		r, err := dataset.Open(filepath.Join(b.TempDir(), "repo"))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -92,7 +89,7 @@ func benchRecommit(b *testing.B, src string, opts dataset.Options) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if !res.Unchanged || res.Version != first.Version {
+		if !res.Unchanged || res.Version.ID != first.Version.ID || res.Version.Number != 1 {
 			b.Fatalf("re-commit = %+v, want unchanged %v", res, first.Version)
 		}
 		if !opts.NoHashCache && res.Stats.Read != 0 {

@@ -272,7 +272,7 @@ func record(tx *bbolt.Tx, v Version, k kind, now func() time.Time) (Version, boo
 	if err != nil {
 		return Version{}, false, err
 	}
-	v.Time = now().Round(0)
+	v.Time = now().Round(0).UTC()
 	return v, false, b.Put(versionKey(v.Number), encodeVersion(v, k))
 }
 

@@ -51,7 +51,7 @@ type Version struct {
 	// ID is the digest of the version's manifest, "sha256:<64 hex>": the
 	// same files (paths, sizes, modes, contents) give the same ID.
 	ID string
-	// Time is when the version was recorded (Options.Now).
+	// Time is when the version was recorded (Options.Now), in UTC.
 	Time time.Time
 	// Message is the message given to Commit.
 	Message string
