@@ -147,15 +147,21 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		return CommitResult{}, fmt.Errorf("%w: %s", ErrNotRegular, path)
 	}
 
-	var cache map[string]cacheEntry
-	if !r.opts.NoHashCache {
-		err = r.view(func(tx *bbolt.Tx) error {
+	var (
+		cache   map[string]cacheEntry
+		prev    Version
+		hasPrev bool
+	)
+	err = r.view(func(tx *bbolt.Tx) error {
+		if !r.opts.NoHashCache {
 			cache = loadCache(tx, root, k == kindDir)
-			return nil
-		})
-		if err != nil {
-			return CommitResult{}, err
 		}
+		var err error
+		prev, _, hasPrev, err = latest(tx, name)
+		return err
+	})
+	if err != nil {
+		return CommitResult{}, err
 	}
 
 	m := &manifest{kind: k, files: make([]file, len(jobs))}
@@ -232,6 +238,11 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		}
 	}
 	res := CommitResult{Stats: stats}
+	if hasPrev && prev.ID == id && len(put) == 0 && !(k == kindDir && stale(cache, present)) {
+		// Nothing to write: skip the write transaction and its fsync.
+		res.Version, res.Unchanged = prev, true
+		return res, nil
+	}
 	err = r.update(func(tx *bbolt.Tx) error {
 		if !r.opts.NoHashCache {
 			if err := storeCache(tx, root, k == kindDir, put, present); err != nil {
@@ -248,6 +259,17 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 	}
 	r.event("indexed")
 	return res, nil
+}
+
+// stale reports whether cache holds entries of files that are not present
+// any more.
+func stale(cache map[string]cacheEntry, present map[string]struct{}) bool {
+	for k := range cache {
+		if _, ok := present[k]; !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // record adds v as the next version of v.Name unless the newest version
