@@ -129,6 +129,65 @@
 // creates files through an os.Root in a fresh temporary folder, so a
 // manifest cannot make it write outside its destination.
 //
+// # Performance
+//
+// Measured on the shared development machine: 2 cores (AMD EPYC, SHA-NI),
+// Go 1.26.8, ext4 on a virtual disk that writes 403 MB/s with fsync (dd
+// of 1 GiB, conv=fsync: 2.67 s), other work running beside (load 1 to 2).
+// The trees come from dataset/internal/benchtree with a fixed seed: 1 GiB
+// in 352 files of 256 B to 32 MiB ("1 GiB"), and 20,000 files of 16 B to
+// 16 KiB, 48 MB in all ("20k"). Go benchmarks:
+//
+//	flock /tmp/cairn-bench.lock go test -run '^$' -bench . ./dataset/
+//
+//	Commit1GiB          2.48 s    432 MB/s  first commit: hash, store, fsync
+//	Recommit1GiB        4.1 ms              unchanged, hash cache: 0.16% of the first
+//	Rehash1GiB          0.63 s   1708 MB/s  hash cache off, objects stored: pure hashing
+//	Commit20kSmall      2.07 s
+//	Recommit20kSmall    109 ms
+//	  same, Shared      118 ms
+//	Resolve             2.9 µs
+//	  same, Shared       92 µs              an open and a close of index.db per call
+//
+// Allocation stays flat: a first commit of the 1 GiB tree allocates 4.4 MB
+// in all (Workers buffers of 1 MiB plus bookkeeping).
+//
+// Side by side with coreutils' sha256sum (9.1, which does not use SHA-NI)
+// on the same files, processes timed by hyperfine (5 runs after a warm-up,
+// all reading from the page cache):
+//
+//	flock /tmp/cairn-bench.lock dataset/testdata/bench_sha256sum.sh
+//
+//	1 GiB                                     mean ± σ
+//	sha256sum, 1 process                      3.94 ± 0.30 s
+//	sha256sum, 2 processes (xargs -P2)        1.91 ± 0.12 s
+//	Commit, objects stored, hash cache off    0.68 ± 0.02 s
+//	Commit into an empty repository           1.57 ± 0.07 s
+//	Commit of the unchanged tree              0.021 ± 0.001 s
+//	20k
+//	sha256sum, 1 process                      0.60 ± 0.03 s
+//	Commit into an empty repository           2.16 ± 0.13 s
+//	Commit of the unchanged tree              0.21 ± 0.01 s
+//
+// (An earlier run of the same script gave 3.05 ± 0.72 s for one sha256sum
+// process, 1.44 s for two, 0.59 s and 1.66 s for the two commits.) So
+// Commit hashes 5 to 6 times as fast as one sha256sum process and 2.4 to
+// 2.8 times as fast as two: it hashes on both cores with the SHA-NI
+// instructions. A first commit, which also writes every byte to objects/
+// and waits for the disk, still beats one sha256sum process; its floor is
+// the disk (1 GiB at 403 MB/s is 2.67 s when nothing else is cached). The
+// re-commit of the unchanged tree takes well under 5% of the first commit
+// (0.16% in-process, 1.3% as a process including its start).
+//
+// The aim of under 2 s for the first commit of 20,000 small files is met
+// only sometimes on this machine: 1.6 to 2.7 s over a dozen runs, 2.07 s
+// and 2.16 s in the runs above. In a 2.5 s run split by phase, reading the
+// files and creating their 20,001 object files took 1.6 s (mostly kernel
+// time in ext4's inode allocation, which is slower for a while after many
+// files were deleted), the renames into objects/ 0.25 s, the walk 0.14 s,
+// the two syncfs calls 0.2 to 0.3 s and the index transaction 0.1 s. Storing each small object as its own file is what the layout
+// (objects/<xx>/<rest>, shared with the other packages) asks for.
+//
 // # Errors
 //
 // Bad input is an error, never a panic. ReadCSV returns a *[ParseError]
