@@ -388,7 +388,7 @@ func resolveLink(root, repo, path string) (string, fs.FileInfo, error) {
 // hashFile reads the file at src, hashes it, stages its content (as
 // worker w) unless the repository has it, and returns its cache entry.
 func (r *Repo) hashFile(ctx context.Context, st *stager, w int, src string, buf []byte) (cacheEntry, error) {
-	f, err := openFile(src, os.O_RDONLY, 0)
+	f, err := openSource(src)
 	if err != nil {
 		return cacheEntry{}, err
 	}

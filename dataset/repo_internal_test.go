@@ -300,3 +300,24 @@ func TestCommitChangedFile(t *testing.T) {
 		})
 	}
 }
+
+func TestCommitFileTurnedPipe(t *testing.T) {
+	src := t.TempDir()
+	p := filepath.Join(src, "f")
+	write(t, p, "data")
+	r := openTestRepo(t, Options{})
+	// Between the walk and the read, the file becomes a named pipe: the
+	// commit must fail, not wait for a writer.
+	st, err := r.newStager(false, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.cleanup()
+	os.Remove(p)
+	if ok, err := mkfifoInternal(p); !ok || err != nil {
+		t.Skipf("no named pipes: %v", err)
+	}
+	if _, err := r.hashFile(context.Background(), st, 0, p, make([]byte, 64)); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("hashFile(pipe) = %v, want ErrNotRegular", err)
+	}
+}

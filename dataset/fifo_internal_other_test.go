@@ -1,0 +1,5 @@
+//go:build !unix
+
+package dataset
+
+func mkfifoInternal(string) (bool, error) { return false, nil }
