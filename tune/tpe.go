@@ -173,13 +173,12 @@ type tpeSplit struct {
 // running trials.
 func (s *tpe) split(v *View) *tpeSplit {
 	sp := &tpeSplit{}
-	type key struct{ step, value float64 }
-	var keys []key
+	var keys []rankKey
 	sign := 1.0
 	if v.Direction == Maximize {
 		sign = -1
 	}
-	add := func(t *FrozenTrial, k key) {
+	add := func(t *FrozenTrial, k rankKey) {
 		sp.trials = append(sp.trials, t)
 		keys = append(keys, k)
 	}
@@ -189,7 +188,7 @@ func (s *tpe) split(v *View) *tpeSplit {
 			return
 		}
 		for ; ri < len(v.Running) && v.Running[ri].Number < upTo; ri++ {
-			add(&v.Running[ri], key{math.Inf(1), math.Inf(1)})
+			add(&v.Running[ri], rankKey{math.Inf(1), math.Inf(1)})
 		}
 	}
 	for i := range v.Trials {
@@ -197,58 +196,109 @@ func (s *tpe) split(v *View) *tpeSplit {
 		addRunning(t.Number)
 		switch t.State {
 		case Complete:
-			add(t, key{math.Inf(-1), sign * t.Value})
+			add(t, rankKey{math.Inf(-1), sign * t.Value})
 			sp.n++
 		case Pruned:
 			if step, ok := t.LastStep(); ok {
 				iv := t.Intermediate[step]
 				if math.IsNaN(iv) {
-					add(t, key{-float64(step), math.Inf(1)})
+					add(t, rankKey{-float64(step), math.Inf(1)})
 				} else {
-					add(t, key{-float64(step), sign * iv})
+					add(t, rankKey{-float64(step), sign * iv})
 				}
 			} else {
-				add(t, key{1, 0})
+				add(t, rankKey{1, 0})
 			}
 			sp.n++
 		}
 	}
 	addRunning(math.MaxInt)
 
-	type ranked struct {
-		key
-		i int
-	}
-	order := make([]ranked, len(keys))
-	for i, k := range keys {
-		order[i] = ranked{k, i}
-	}
-	slices.SortFunc(order, func(a, b ranked) int {
-		switch {
-		case a.step < b.step:
-			return -1
-		case a.step > b.step:
-			return 1
-		case a.value < b.value:
-			return -1
-		case a.value > b.value:
-			return 1
-		}
-		return a.i - b.i // stable
-	})
-	nBelow := min(max(s.cfg.Gamma(sp.n), 0), len(order))
+	nBelow := min(max(s.cfg.Gamma(sp.n), 0), len(keys))
+	below := bestKeys(keys, nBelow)
 	sp.below = make([]int, 0, nBelow)
-	sp.above = make([]int, 0, len(order)-nBelow)
-	for r, o := range order {
-		if r < nBelow {
-			sp.below = append(sp.below, o.i)
+	sp.above = make([]int, 0, len(keys)-nBelow)
+	inBelow := make([]bool, len(keys))
+	for _, i := range below {
+		inBelow[i] = true
+	}
+	for i, in := range inBelow {
+		if in {
+			sp.below = append(sp.below, i)
 		} else {
-			sp.above = append(sp.above, o.i)
+			sp.above = append(sp.above, i)
 		}
 	}
-	slices.Sort(sp.below)
-	slices.Sort(sp.above)
 	return sp
+}
+
+// rankKey orders trials for the split: lower step (further reached, with
+// complete trials first), then lower signed value, then lower index.
+type rankKey struct{ step, value float64 }
+
+type ranked struct {
+	rankKey
+	i int
+}
+
+func cmpRanked(a, b ranked) int {
+	switch {
+	case a.step < b.step:
+		return -1
+	case a.step > b.step:
+		return 1
+	case a.value < b.value:
+		return -1
+	case a.value > b.value:
+		return 1
+	}
+	return a.i - b.i // stable
+}
+
+// bestKeys returns the indices of the k smallest keys in the order of
+// cmpRanked (ties by index), in no particular order: the first k of a
+// stable sort, found by keeping the best k seen so far when k is small.
+func bestKeys(keys []rankKey, k int) []int {
+	nan := false
+	for _, key := range keys {
+		nan = nan || math.IsNaN(key.value) || math.IsNaN(key.step)
+	}
+	out := make([]int, 0, k)
+	if k == 0 {
+		return out
+	}
+	if k > 64 || nan {
+		// NaN makes cmpRanked no order; sort as before so that the result
+		// does not depend on the method.
+		order := make([]ranked, len(keys))
+		for i, key := range keys {
+			order[i] = ranked{key, i}
+		}
+		slices.SortFunc(order, cmpRanked)
+		for _, o := range order[:k] {
+			out = append(out, o.i)
+		}
+		return out
+	}
+	best := make([]ranked, 0, k+1) // ascending
+	for i, key := range keys {
+		r := ranked{key, i}
+		if len(best) == k && cmpRanked(r, best[k-1]) >= 0 {
+			continue
+		}
+		j := len(best)
+		for j > 0 && cmpRanked(r, best[j-1]) < 0 {
+			j--
+		}
+		best = slices.Insert(best, j, r)
+		if len(best) > k {
+			best = best[:k]
+		}
+	}
+	for _, o := range best {
+		out = append(out, o.i)
+	}
+	return out
 }
 
 // Sample draws one parameter with a univariate estimator.
