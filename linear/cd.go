@@ -115,6 +115,7 @@ func coordinateDescent(ctx context.Context, p *problem, theta []float64, tol flo
 	n, d := p.n, p.d
 	st := newCDState(p, theta)
 	p.evals++
+	p.rowsRead += int64(n)
 	var res solveResult
 	prevViol := math.Inf(1)
 	for it := 0; ; it++ {
@@ -221,6 +222,7 @@ func coordinateDescent(ctx context.Context, p *problem, theta []float64, tol flo
 			}
 			dec += p.l1 * (l1New - l1Old)
 			p.evals++
+			p.rowsRead += int64(n)
 			if !(dec < 0) {
 				continue
 			}

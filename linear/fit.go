@@ -119,6 +119,7 @@ func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error)
 		m.summary.L1Ratio = cfg.L1Ratio
 	}
 	m.summary.Evaluations-- // the objective evaluation above is bookkeeping
+	m.rowsRead = p.rowsRead - int64(n)
 	if cfg.Inference {
 		if m.inference, err = inference(p, theta, m); err != nil {
 			return nil, err

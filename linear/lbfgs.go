@@ -23,8 +23,24 @@ const (
 	maxLineEval = 25
 )
 
-// lbfgs minimises p's smooth objective from theta (updated in place).
+// lbfgs minimises p's smooth objective from theta (updated in place). Large
+// binary problems start from a fit on a subsample, whose Hessian becomes
+// the initial Hessian approximation (see subsampleStart).
 func lbfgs(ctx context.Context, p *problem, theta []float64, tol float64, maxIter int) (solveResult, error) {
+	pc, err := subsampleStart(ctx, p, theta, tol)
+	if err != nil {
+		return solveResult{}, err
+	}
+	// scipy's relative-decrease rule at the default tolerance, tightened in
+	// proportion for smaller ones.
+	ftol := lbfgsFtol * min(1, tol/defaultTol)
+	return lbfgsRun(ctx, p, theta, tol, maxIter, ftol, pc)
+}
+
+// lbfgsRun is L-BFGS from theta with initial Hessian approximation pc's
+// B0 (nil: the usual scaled identity), stopping when the violation is at
+// most tol or an iteration lowers the objective by at most ftol relative.
+func lbfgsRun(ctx context.Context, p *problem, theta []float64, tol float64, maxIter int, ftol float64, pc *precond) (solveResult, error) {
 	np := len(theta)
 	var res solveResult
 	g := make([]float64, np)
@@ -45,9 +61,6 @@ func lbfgs(ctx context.Context, p *problem, theta []float64, tol float64, maxIte
 	head, count := 0, 0 // S[(head-1) mod m] is the newest pair
 	dir := make([]float64, np)
 	ls := newLineSearch(p, np)
-	// scipy's relative-decrease rule at the default tolerance, tightened in
-	// proportion for smaller ones.
-	ftol := lbfgsFtol * min(1, tol/defaultTol)
 
 	for it := 1; it <= maxIter; it++ {
 		if err := ctx.Err(); err != nil {
@@ -60,7 +73,9 @@ func lbfgs(ctx context.Context, p *problem, theta []float64, tol float64, maxIte
 			alpha[j] = rho[j] * floats.Dot(S[j], dir)
 			floats.AddScaled(dir, -alpha[j], Y[j])
 		}
-		if count > 0 {
+		if pc != nil {
+			pc.solve(dir)
+		} else if count > 0 {
 			j := (head - 1 + lbfgsMemory) % lbfgsMemory
 			floats.Scale(1/(rho[j]*floats.Dot(Y[j], Y[j])), dir)
 		}
@@ -71,14 +86,16 @@ func lbfgs(ctx context.Context, p *problem, theta []float64, tol float64, maxIte
 		}
 		floats.Scale(-1, dir)
 		gd := floats.Dot(g, dir)
+		steepest := pc == nil
 		if !(gd < 0) {
 			count = 0
 			copy(dir, g)
 			floats.Scale(-1, dir)
 			gd = -floats.Dot(g, g)
+			steepest = true
 		}
 		step := 1.0
-		if count == 0 {
+		if count == 0 && steepest {
 			step = 1 / floats.Norm(dir, 2)
 		}
 		fNew, ok := ls.search(theta, dir, f, gd, step)

@@ -26,12 +26,13 @@ type problem struct {
 	fitB   bool
 	l2, l1 float64
 
-	threads int
-	blocks  [][2]int    // fixed row ranges: the partition (and so the sums) do not depend on threads
-	partG   [][]float64 // per-block partial gradients
-	partF   []float64
-	zbuf    [][]float64 // per-block scratch of nc values (multinomial scores)
-	evals   int         // passes over X
+	threads  int
+	blocks   [][2]int    // fixed row ranges: the partition (and so the sums) do not depend on threads
+	partG    [][]float64 // per-block partial gradients
+	partF    []float64
+	zbuf     [][]float64 // per-block scratch of nc values (multinomial scores)
+	evals    int         // passes over X
+	rowsRead int64       // rows read by all passes, including those over subsamples
 }
 
 // maxBlocks bounds the fixed partition of rows; blocks are summed in order,
@@ -91,6 +92,7 @@ func (p *problem) parallel(fn func(b int)) {
 // reads X once.
 func (p *problem) eval(theta, grad []float64) float64 {
 	p.evals++
+	p.rowsRead += int64(p.n)
 	p.parallel(func(b int) {
 		g := p.partG[b]
 		if grad != nil {

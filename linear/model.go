@@ -32,6 +32,7 @@ type Model struct {
 
 	summary   Summary
 	inference *Inference
+	rowsRead  int64 // rows of X read by the fit, subsample passes included
 }
 
 // Summary describes how a model was trained and how the fit ended.

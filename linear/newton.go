@@ -39,6 +39,7 @@ func newHessWork(p *problem) *hessWork {
 // w.hessian, np x np row-major), reading X once.
 func (p *problem) evalHess(theta, grad []float64, w *hessWork) float64 {
 	p.evals++
+	p.rowsRead += int64(p.n)
 	np, d, d1, nc := p.nparams(), p.d, p.d+1, p.nc
 	p.parallel(func(b int) {
 		g, h := p.partG[b], w.h[b]

@@ -2,7 +2,10 @@
 """scikit-learn 1.2.1 side of the linear benchmarks (bench_test.go).
 
 Run under the bench lock, right before or after the Go benchmarks:
-    flock /tmp/cairn-bench.lock /usr/bin/python3 testdata/bench_sklearn.py
+    flock /tmp/cairn-bench.lock /usr/bin/python3 testdata/bench_sklearn.py [bc] [100k] [1m] [--fast]
+
+--fast runs only the L2 solvers that are fastest here (lbfgs, newton-cholesky),
+so that a paired run stays short.
 
 Same data (the breast-cancer set standardised; the synthetic sets built
 from the same splitmix64 stream as bench_test.go's synthetic), same
@@ -75,9 +78,13 @@ def bench(name, X, y, penalty, solvers, repeats):
 
 
 def main():
-    which = sys.argv[1:] or ["bc", "100k", "1m"]
+    args = sys.argv[1:]
+    fast = "--fast" in args
+    which = [a for a in args if a != "--fast"] or ["bc", "100k", "1m"]
     l2 = ["lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "liblinear"]
     l1 = ["saga", "liblinear"]
+    if fast:
+        l2, l1 = ["lbfgs", "newton-cholesky"], []
     if "bc" in which:
         bc = load_breast_cancer()
         X = StandardScaler().fit_transform(bc.data)
