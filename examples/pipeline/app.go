@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/cairn-ml/cairn/dataset"
+	"github.com/cairn-ml/cairn/registry"
+	"github.com/cairn-ml/cairn/track"
+)
+
+// Names the pipeline uses in the work folder.
+const (
+	modelName = "breast-cancer" // the registered model and the experiment
+	dataName  = "breast-cancer" // the data set in the dataset repository
+	dataFile  = "breast-cancer.csv"
+	champion  = "champion"
+	dbFile    = "cairn.db"
+)
+
+// Tags the pipeline sets on its runs, besides track's and track/ui's.
+const (
+	tagStage     = "cairn.pipeline.stage"   // "baseline" or "tune"
+	tagCache     = "cairn.pipeline.cache"   // the cache key of a stage run
+	tagCode      = "cairn.pipeline.code"    // the code identity (see codeIdentity)
+	tagVersion   = "cairn.registry.version" // the model version a run registered
+	tagDigest    = "cairn.registry.digest"  // its bytes' digest
+	tagDataVer   = "cairn.dataset.version"  // "breast-cancer v1"
+	tagDataID    = "cairn.dataset.id"       // the data version's id (its manifest's digest)
+	tagBestTrial = "cairn.tune.best_trial"  // a study's best trial number
+)
+
+// env is what the pipeline takes from its surroundings, replaceable in
+// tests.
+type env struct {
+	// prog is how the user runs the program, for the hints it prints.
+	prog string
+	// code identifies the code that runs (see codeIdentity); "" means
+	// unknown, which turns caching off.
+	code func() string
+	// now is the clock; nil means time.Now.
+	now func() time.Time
+	// timeout bounds the wait for a file another process holds.
+	timeout time.Duration
+}
+
+func defaultEnv() env {
+	return env{prog: progName(), code: codeIdentity, timeout: 5 * time.Second}
+}
+
+// codeIdentity names the code of this build, for the cache key: the VCS
+// revision of a build from a clean git checkout, else the version of the
+// main module when it is a released one (go install ...@v1.2.3), else the
+// SHA-256 of the executable itself (what `go run` builds from a checkout:
+// Go builds are reproducible, so the same source, toolchain and flags
+// give the same bytes). "" when none of them can be had: no caching then.
+func codeIdentity() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		var rev, modified string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
+		}
+		if rev != "" && modified == "false" {
+			return "vcs:" + rev
+		}
+		if v := bi.Main.Version; v != "" && v != "(devel)" && rev == "" {
+			return "module:" + bi.Main.Path + "@" + v
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return "binary:sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// app holds what one command opened in the work folder.
+type app struct {
+	dir            string
+	stdout, stderr io.Writer
+	env            env
+
+	repo  *dataset.Repo
+	store *track.Store
+	reg   *registry.Registry
+	blobs *track.DirStore
+}
+
+func (a *app) now() time.Time {
+	if a.env.now != nil {
+		return a.env.now()
+	}
+	return time.Now()
+}
+
+func (a *app) printf(format string, args ...any) {
+	fmt.Fprintf(a.stdout, format, args...)
+}
+
+// mkdir makes the work folder if it does not exist.
+func (a *app) mkdir() error {
+	if err := os.MkdirAll(a.dir, 0o755); err != nil {
+		return fmt.Errorf("work folder: %w", err)
+	}
+	return nil
+}
+
+// openRepo opens the data set repository, DIR/datasets.
+func (a *app) openRepo() (*dataset.Repo, error) {
+	if a.repo != nil {
+		return a.repo, nil
+	}
+	if err := a.mkdir(); err != nil {
+		return nil, err
+	}
+	r, err := dataset.OpenWith(filepath.Join(a.dir, "datasets"), dataset.Options{Shared: true, Timeout: a.env.timeout, Now: a.env.now})
+	if err != nil {
+		return nil, err
+	}
+	a.repo = r
+	return r, nil
+}
+
+// openStores opens the runs and the models, both in DIR/cairn.db, with
+// their blobs in DIR/objects. When create is false and the work folder
+// holds no database yet, it says so instead of making an empty one.
+func (a *app) openStores(create bool) error {
+	if a.store != nil {
+		return nil
+	}
+	path := filepath.Join(a.dir, dbFile)
+	if !create {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%w: %s holds nothing yet; run `%s -dir %s` first", errEmpty, a.dir, a.env.prog, a.dir)
+		}
+	}
+	if err := a.mkdir(); err != nil {
+		return err
+	}
+	a.blobs = track.NewDirStore(a.dir)
+	st, err := track.OpenWith(path, track.Options{Shared: true, Timeout: a.env.timeout, Blobs: a.blobs, Now: a.env.now})
+	if err != nil {
+		return err
+	}
+	reg, err := registry.OpenWith(path, registry.Options{Shared: true, Timeout: a.env.timeout, Blobs: a.blobs, Now: a.env.now})
+	if err != nil {
+		st.Close()
+		return err
+	}
+	a.store, a.reg = st, reg
+	return nil
+}
+
+func (a *app) close() error {
+	var errs []error
+	if a.reg != nil {
+		errs = append(errs, a.reg.Close())
+	}
+	if a.store != nil {
+		errs = append(errs, a.store.Close())
+	}
+	if a.repo != nil {
+		errs = append(errs, a.repo.Close())
+	}
+	a.reg, a.store, a.repo = nil, nil, nil
+	return errors.Join(errs...)
+}
+
+// errEmpty reports a work folder without runs or models.
+var errEmpty = errors.New("nothing here")
+
+// explain turns the errors a user can act on into a sentence that says
+// what to do; others are returned as they are.
+func explain(err error, dir string) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	case errors.Is(err, track.ErrLocked), errors.Is(err, registry.ErrLocked),
+		errors.Is(err, dataset.ErrLocked), errors.Is(err, bolterrors.ErrTimeout):
+		return fmt.Sprintf("the work folder %s is locked by another process that keeps it open; "+
+			"stop that process or use another -dir (%v)", dir, err)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch),
+		errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrInvalidMapping):
+		return fmt.Sprintf("%s is damaged or is not a cairn database (%v); "+
+			"move it away to start over (the data versions in %s stay)",
+			filepath.Join(dir, dbFile), err, filepath.Join(dir, "datasets"))
+	case errors.Is(err, track.ErrCorrupt), errors.Is(err, registry.ErrCorrupt), errors.Is(err, dataset.ErrCorrupt):
+		return fmt.Sprintf("stored data in %s failed its check: %v", dir, err)
+	}
+	return err.Error()
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-ml/cairn/dataset"
+	regui "github.com/cairn-ml/cairn/registry/ui"
+	"github.com/cairn-ml/cairn/serve"
+	trackui "github.com/cairn-ml/cairn/track/ui"
+)
+
+func serveFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
+	addr := fs.String("addr", "127.0.0.1:8000", "the address to listen on (port 0 picks a free one)")
+	verbose := fs.Bool("v", false, "log every model swap and failed request to stderr")
+	return func(ctx context.Context) error {
+		if err := a.openStores(false); err != nil {
+			return err
+		}
+		level := slog.LevelInfo
+		if *verbose {
+			level = slog.LevelDebug
+		}
+		logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+		srv, err := serve.New(serve.Options{Logger: logger, DefaultModel: modelName})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		if err := srv.Follow(ctx, a.reg, modelName, "@"+champion); err != nil {
+			return fmt.Errorf("serving %s@%s: %w (run the pipeline first; `models` lists the versions)", modelName, champion, err)
+		}
+		ln, err := net.Listen("tcp", *addr)
+		if err != nil {
+			return err
+		}
+		base := "http://" + ln.Addr().String()
+		st := srv.Status()[0]
+		a.printf("serving   %s @%s = v%d, following the alias (a `rollback` or `promote` in another terminal swaps it live)\n", modelName, champion, st.Version)
+		a.printf("  predict   POST %s/v1/models/%s:predict\n", base, modelName)
+		a.printf("  KServe v2 POST %s/v2/models/%s/infer\n", base, modelName)
+		a.printf("  MLflow    POST %s/invocations\n", base)
+		a.printf("  OpenAPI   %s/openapi.json    metrics %s/metrics\n", base, base)
+		a.printf("  runs      %s/ui/\n", base)
+		a.printf("  models    %s/ui/registry/models/%s\n", base, modelName)
+		a.printf("try:\n  curl -s %s/v1/models/%s:predict -d '{\"instances\": [%s]}'\n", base, modelName, sampleRow())
+		a.printf("Ctrl-C stops.\n")
+		err = serve.Serve(ctx, ln, a.handler(srv, logger), serve.HTTPOptions{Logger: logger})
+		if errors.Is(err, context.Canceled) || errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		return err
+	}
+}
+
+// handler mounts the dashboards of track and registry under /ui/ next to
+// the inference routes.
+func (a *app) handler(srv *serve.Server, logger *slog.Logger) http.Handler {
+	var runs *trackui.Handler
+	models := regui.New(a.reg, regui.Options{
+		Prefix:     "/ui/registry/",
+		RunURL:     func(id string) string { return runs.RunURL(id) },
+		DatasetURL: func(d string) string { return runs.DatasetURL(d) },
+		Links:      []regui.Link{{Text: "Experiments", URL: "/ui/"}},
+		Logger:     logger,
+	})
+	runs = trackui.New(a.store, trackui.Options{
+		Prefix:   "/ui/",
+		ModelURL: models.RunVersionsURL,
+		Links:    []trackui.Link{{Text: "Models", URL: "/ui/registry/"}},
+		Logger:   logger,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/ui/registry/", models)
+	mux.Handle("/ui/", runs)
+	mux.Handle("/", srv)
+	return mux
+}
+
+// sampleRow is the first row of the data set (a malignant tumour) as a
+// JSON array, for the curl line.
+func sampleRow() string {
+	ds := dataset.BreastCancer()
+	_, c := ds.X.Dims()
+	parts := make([]string, c)
+	for j := range c {
+		parts[j] = strconv.FormatFloat(ds.X.At(0, j), 'g', -1, 64)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
