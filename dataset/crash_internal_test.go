@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,9 +31,13 @@ func TestCrashHelper(t *testing.T) {
 	if os.Getenv(crashEnv) == "" {
 		t.Skip("child process of TestCrashDuringCommit")
 	}
-	args := strings.Split(os.Getenv(crashEnv), "\n") // repo, src, stop event
+	args := strings.Split(os.Getenv(crashEnv), "\n") // repo, src, stop event, maxHeld
 	r, err := Open(args[0])
 	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(2)
+	}
+	if r.maxHeld, err = strconv.Atoi(args[3]); err != nil {
 		fmt.Println("error:", err)
 		os.Exit(2)
 	}
@@ -65,6 +70,9 @@ func TestCrashDuringCommit(t *testing.T) {
 		after  time.Duration // ... or this long after it starts committing
 		wantV3 bool          // whether v3 must (true) or must not (false) exist
 		anyV3  bool          // either is fine
+		// maxHeld, if not 0, makes the commit name its small objects in
+		// batches of this many before publishing (stager.flush).
+		maxHeld int
 	}
 	stops := []stop{
 		{event: "hashed"},
@@ -73,6 +81,9 @@ func TestCrashDuringCommit(t *testing.T) {
 		{event: "published"},
 		{event: "indexed", wantV3: true},
 		{event: "done", wantV3: true},
+		{event: "flushed", maxHeld: 40},
+		{event: "staged", maxHeld: 40},
+		{event: "published", maxHeld: 40},
 	}
 	for _, d := range []time.Duration{0, 2, 5, 10, 20, 40, 80} {
 		stops = append(stops, stop{after: d * time.Millisecond, anyV3: true})
@@ -86,6 +97,9 @@ func TestCrashDuringCommit(t *testing.T) {
 		name := s.event
 		if name == "" {
 			name = s.after.String()
+		}
+		if s.maxHeld != 0 {
+			name += fmt.Sprintf("/maxHeld=%d", s.maxHeld)
 		}
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "repo")
@@ -107,7 +121,7 @@ func TestCrashDuringCommit(t *testing.T) {
 			}
 			r.Close()
 
-			runChild(t, dir, srcs[2], s.event, s.after)
+			runChild(t, dir, srcs[2], s.event, s.after, s.maxHeld)
 
 			r, err = Open(dir)
 			if err != nil {
@@ -169,10 +183,10 @@ func crashTree() map[string]string {
 
 // runChild starts TestCrashHelper committing src into the repository at
 // dir and SIGKILLs it when it reports event, or after the delay.
-func runChild(t *testing.T, dir, src, event string, after time.Duration) {
+func runChild(t *testing.T, dir, src, event string, after time.Duration, maxHeld int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+dir+"\n"+src+"\n"+event)
+	cmd.Env = append(os.Environ(), crashEnv+"="+dir+"\n"+src+"\n"+event+"\n"+strconv.Itoa(maxHeld))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

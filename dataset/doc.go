@@ -66,10 +66,14 @@
 //	tmp/        objects being written by a commit or pull in progress
 //	lock        Shared mode only: keeps GC and other processes' commits apart
 //
-// A commit writes each new object into a private folder under tmp/; when all
-// are there it makes them durable, renames them into objects/, makes the
-// renames durable, and only then records the version in one bbolt
-// transaction, which is fsynced before Commit returns. Objects are never
+// A commit writes each new object into a private folder under tmp/ (on
+// Linux, small objects as unnamed O_TMPFILE files, held open); when all
+// are there it makes them durable, names them under objects/ (a rename,
+// or a linkat(2) of an unnamed file), makes the new names durable, and
+// only then records the version in one bbolt transaction, which is
+// fsynced before Commit returns. A commit of many small files names them
+// in batches of up to 8,192 (fewer if the open file limit is low), each
+// made durable first, which bounds the files it holds open. Objects are never
 // rewritten in place. A crash at any point therefore leaves every earlier
 // version intact and readable: what can be left behind is a folder in tmp/
 // and objects that no version refers to, both of which GC removes. The test
@@ -88,10 +92,11 @@
 // repository (see [Options].Shared).
 //
 // Durability is batched: a commit that reads more than 16 files does not
-// fsync each small object but calls syncfs(2) once on Linux before the
-// renames and once after (objects of 1 MiB or more are fsynced one by one,
-// which overlaps their write-back with the hashing of other files). On other
-// systems each object and each touched folder is fsynced.
+// fsync each small object but calls syncfs(2) once on Linux before
+// naming the objects and once after (and once more per early batch;
+// objects of 1 MiB or more are fsynced one by one, which overlaps their
+// write-back with the hashing of other files). On other systems each
+// object and each touched folder is fsynced.
 //
 // # Hash cache
 //

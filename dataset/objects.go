@@ -29,6 +29,15 @@ func objectPath(root string, sum [32]byte) string {
 
 func (r *Repo) objectPath(sum [32]byte) string { return objectPath(r.dir, sum) }
 
+// objectName returns the object's path under objects/: <hex[0:2]>/<hex[2:]>.
+func objectName(sum [32]byte) string {
+	var b [65]byte
+	hex.Encode(b[:2], sum[:1])
+	b[2] = '/'
+	hex.Encode(b[3:], sum[1:])
+	return string(b[:])
+}
+
 // hasObject reports whether the object is stored (without reading it).
 func (r *Repo) hasObject(sum [32]byte) (bool, error) {
 	_, err := os.Lstat(r.objectPath(sum))
@@ -114,9 +123,16 @@ func loadManifest(root, id string) (*manifest, error) {
 
 // stager collects new objects for one commit or pull. Objects are written
 // into a private folder under <repo>/tmp/ and, once all are there, made
-// durable and renamed into objects/ by publish. Until publish, nothing in
-// objects/ changes, so a crash leaves only a stray folder in tmp/ (which
-// GC removes). Safe for concurrent use.
+// durable and moved into objects/ by publish. On Linux, small objects
+// given to put are unnamed files (O_TMPFILE) in that folder, held open
+// until publish names them under objects/ with linkat(2); other objects
+// are named temporary files, renamed into place. Either way no name
+// appears in objects/ before the data behind it is durable, so a crash
+// leaves only a stray folder in tmp/ (which GC removes) and, possibly,
+// complete objects that no version refers to. If more than maxHeld
+// unnamed files pile up, put makes them durable and names them early (a
+// flush), which keeps the number of open descriptors bounded. Safe for
+// concurrent use.
 type stager struct {
 	r       *Repo
 	dir     string
@@ -124,15 +140,41 @@ type stager struct {
 	batch   bool // defer the fsync of small objects to one syncfs
 	seq     atomic.Int64
 
-	mu     sync.Mutex
-	staged map[[32]byte]*staged
+	// objFd and dirFd are open descriptors of objects/ and dir for the
+	// *at system calls on Linux; elsewhere both are -1 and full paths
+	// are used.
+	objFd, dirFd int
+	unnamed      int // how to name unnamed files (unnamedNone: make none)
+	maxHeld      int // unnamed files held open before a flush
+	// fan says, per objects/<xx> folder, whether needed found it missing
+	// (fanAbsent: then none of its objects can be there but ours) or
+	// present (fanPresent).
+	fan [256]atomic.Uint32
+
+	mu      sync.Mutex
+	staged  map[[32]byte]*staged
+	pending [][32]byte // unnamed files not yet named
+	touched [256]bool  // objects/<xx> folders that received objects
+	created bool       // a fan-out folder was created
 }
 
+const (
+	fanUnknown = iota
+	fanAbsent
+	fanPresent
+)
+
 type staged struct {
-	tmp    string
+	tmp    string // named temporary file, or "" for an unnamed one
+	fd     int    // the open unnamed file, or -1
 	size   int64
 	synced bool
+	placed bool // in objects/ already (flushed early)
 }
+
+// defaultMaxHeld bounds the unnamed files a stager holds open; it is
+// lowered to a quarter of the open file limit where that is smaller.
+const defaultMaxHeld = 8192
 
 func (r *Repo) newStager(batch bool, workers int) (*stager, error) {
 	dir, err := os.MkdirTemp(filepath.Join(r.dir, "tmp"), "stage-")
@@ -147,7 +189,31 @@ func (r *Repo) newStager(batch bool, workers int) (*stager, error) {
 			return nil, fmt.Errorf("dataset: %w", err)
 		}
 	}
-	return &stager{r: r, dir: dir, workers: workers, batch: batch && haveSyncFS, staged: make(map[[32]byte]*staged)}, nil
+	s := &stager{
+		r: r, dir: dir, workers: workers, batch: batch && haveSyncFS, staged: make(map[[32]byte]*staged),
+		objFd: -1, dirFd: -1, unnamed: unnamedNone,
+	}
+	if haveAt {
+		s.objFd, err = openDirFd(filepath.Join(r.dir, "objects"))
+		if err == nil {
+			s.dirFd, err = openDirFd(dir)
+		}
+		if err != nil {
+			s.cleanup()
+			return nil, fmt.Errorf("dataset: %w", err)
+		}
+		how := int(r.unnamed.Load())
+		if how == unnamedUnknown {
+			how = probeUnnamed(s.dirFd)
+			r.unnamed.Store(int32(how))
+		}
+		s.unnamed = how
+		s.maxHeld = r.maxHeld
+		if s.maxHeld <= 0 {
+			s.maxHeld = min(defaultMaxHeld, max(64, openFileLimit()/4))
+		}
+	}
+	return s, nil
 }
 
 // create opens a new temporary file for an object, in worker w's folder.
@@ -169,8 +235,31 @@ func (s *stager) needed(sum [32]byte) (bool, error) {
 	if ok {
 		return false, nil
 	}
-	has, err := s.r.hasObject(sum)
-	return !has, err
+	if s.objFd < 0 {
+		has, err := s.r.hasObject(sum)
+		return !has, err
+	}
+	name := objectName(sum)
+	fan := &s.fan[sum[0]]
+	switch fan.Load() {
+	case fanAbsent:
+		return true, nil
+	case fanUnknown:
+		ok, err := existsAt(s.objFd, name[:2])
+		if err != nil {
+			return false, fmt.Errorf("dataset: %w", err)
+		}
+		if !ok {
+			fan.Store(fanAbsent)
+			return true, nil
+		}
+		fan.Store(fanPresent)
+	}
+	has, err := existsAt(s.objFd, name)
+	if err != nil {
+		return false, fmt.Errorf("dataset: %w", err)
+	}
+	return !has, nil
 }
 
 // finish closes f, the complete content of object sum, syncing it first
@@ -192,7 +281,7 @@ func (s *stager) finish(f *os.File, sum [32]byte, size int64) (bool, error) {
 	s.mu.Lock()
 	_, dup := s.staged[sum]
 	if !dup {
-		s.staged[sum] = &staged{tmp: f.Name(), size: size, synced: sync}
+		s.staged[sum] = &staged{tmp: f.Name(), fd: -1, size: size, synced: sync}
 	}
 	s.mu.Unlock()
 	if dup {
@@ -209,6 +298,9 @@ func (s *stager) discard(f *os.File) {
 
 // put stages an object held in memory, for worker w.
 func (s *stager) put(w int, sum [32]byte, b []byte) error {
+	if s.unnamed != unnamedNone {
+		return s.putUnnamed(sum, b)
+	}
 	f, err := s.create(w)
 	if err != nil {
 		return err
@@ -219,6 +311,110 @@ func (s *stager) put(w int, sum [32]byte, b []byte) error {
 	}
 	_, err = s.finish(f, sum, int64(len(b)))
 	return err
+}
+
+// putUnnamed stages an object held in memory as an unnamed file, and
+// flushes the unnamed files if there are maxHeld of them.
+func (s *stager) putUnnamed(sum [32]byte, b []byte) error {
+	fd, err := openUnnamed(s.dirFd)
+	if err != nil {
+		return fmt.Errorf("dataset: write object: %w", err)
+	}
+	sync := !s.batch || len(b) >= bufSize
+	err = writeFd(fd, b)
+	if err == nil && sync {
+		err = fsyncFd(fd)
+	}
+	if err != nil {
+		closeFd(fd)
+		return fmt.Errorf("dataset: write object: %w", err)
+	}
+	s.mu.Lock()
+	if _, dup := s.staged[sum]; dup {
+		s.mu.Unlock()
+		closeFd(fd)
+		return nil
+	}
+	s.staged[sum] = &staged{fd: fd, size: int64(len(b)), synced: sync}
+	s.pending = append(s.pending, sum)
+	var flush [][32]byte
+	if len(s.pending) >= s.maxHeld {
+		flush, s.pending = s.pending, nil
+	}
+	s.mu.Unlock()
+	if flush != nil {
+		return s.flush(flush)
+	}
+	return nil
+}
+
+// flush makes the unnamed files of sums durable and names them under
+// objects/, while the other workers go on. The names are made durable
+// by publish.
+func (s *stager) flush(sums [][32]byte) error {
+	if s.batch {
+		if err := syncFS(s.dir); err != nil {
+			return fmt.Errorf("dataset: sync objects: %w", err)
+		}
+	}
+	s.mu.Lock()
+	sts := make([]*staged, len(sums))
+	fds := make([]int, len(sums))
+	for i, sum := range sums {
+		sts[i] = s.staged[sum]
+		fds[i] = sts[i].fd
+	}
+	s.mu.Unlock()
+	var (
+		err     error
+		done    int
+		created bool
+	)
+	for ; done < len(sums); done++ {
+		var c bool
+		if c, err = s.place(sums[done], "", fds[done]); err != nil {
+			break
+		}
+		created = created || c
+		closeFd(fds[done])
+	}
+	s.mu.Lock()
+	for i, st := range sts[:done] {
+		st.fd, st.synced, st.placed = -1, true, true
+		s.touched[sums[i][0]] = true
+	}
+	s.created = s.created || created
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("dataset: publish objects: %w", err)
+	}
+	s.r.event("flushed")
+	return nil
+}
+
+// place gives object sum its name under objects/: it renames the named
+// temporary file tmp, or links the unnamed file fd. It creates the
+// fan-out folder if needed and reports whether it did. An unnamed file
+// whose name is taken already (by another process's commit of the same
+// content, which made its object durable before naming it) is left out.
+func (s *stager) place(sum [32]byte, tmp string, fd int) (created bool, err error) {
+	name := objectName(sum)
+	try := func() error {
+		if tmp != "" {
+			return renameAt(tmp, s.objFd, name)
+		}
+		return linkUnnamed(s.unnamed, fd, s.objFd, name)
+	}
+	err = try()
+	if isNotExist(err) {
+		if created, err = mkdirAt(s.objFd, name[:2]); err == nil {
+			err = try()
+		}
+	}
+	if tmp == "" && isExist(err) {
+		err = nil
+	}
+	return created, err
 }
 
 // count returns the number and total size of the staged objects.
@@ -232,10 +428,11 @@ func (s *stager) count() (int, int64) {
 	return len(s.staged), n
 }
 
-// publish makes every staged object durable, renames it into objects/
-// and makes the renames durable. Only after publish returns may the index
+// publish makes every staged object durable, moves it into objects/ and
+// makes the new names durable. Only after publish returns may the index
 // refer to the objects. It calls the Repo's hook at "staged" (data
-// durable, nothing renamed), "renaming" (half renamed) and "published".
+// durable, nothing moved but what flushes named), "renaming" (half
+// moved) and "published".
 func (s *stager) publish(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -243,17 +440,24 @@ func (s *stager) publish(ctx context.Context) error {
 		return nil
 	}
 	// 1. The data of every object reaches the disk before any rename.
-	var unsynced []string
+	var (
+		unsynced []string
+		dirty    bool
+	)
 	for _, st := range s.staged {
 		if !st.synced {
-			unsynced = append(unsynced, st.tmp)
+			dirty = true
+			if st.tmp != "" {
+				unsynced = append(unsynced, st.tmp)
+			}
 		}
 	}
-	if len(unsynced) > 0 {
+	if dirty {
 		var err error
 		if s.batch {
 			err = syncFS(s.dir)
 		} else {
+			// Unbatched unnamed files were fsynced when written.
 			err = parallel(ctx, len(unsynced), s.r.workers, func(_ context.Context, _, i int) error {
 				return syncPath(unsynced[i])
 			})
@@ -263,41 +467,54 @@ func (s *stager) publish(ctx context.Context) error {
 		}
 	}
 	s.r.event("staged")
-	// 2. Rename into place. An object that is already there is replaced
-	// by identical bytes, which also mends a damaged copy.
+	// 2. Move into place. An object that is already there is replaced
+	// by the renamed file, which also mends a damaged copy.
 	type move struct {
-		from string
-		sum  [32]byte
+		sum [32]byte
+		st  *staged
 	}
 	moves := make([]move, 0, len(s.staged))
 	for sum, st := range s.staged {
-		moves = append(moves, move{st.tmp, sum})
+		if !st.placed {
+			moves = append(moves, move{sum, st})
+		}
 	}
 	var (
 		dirsMu  sync.Mutex
-		touched = make(map[string]struct{})
-		created bool
 		renamed atomic.Int64
 	)
 	err := parallel(ctx, len(moves), s.r.workers, func(_ context.Context, _, i int) error {
-		to := s.r.objectPath(moves[i].sum)
-		dir := filepath.Dir(to)
-		if _, ok := s.r.fanout.Load(dir); !ok {
-			if _, err := os.Stat(dir); err != nil {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return err
-				}
-				dirsMu.Lock()
-				created = true
-				dirsMu.Unlock()
+		sum, st := moves[i].sum, moves[i].st
+		var created bool
+		if s.objFd >= 0 {
+			var err error
+			if created, err = s.place(sum, st.tmp, st.fd); err != nil {
+				return err
 			}
-			s.r.fanout.Store(dir, struct{}{})
+			if st.fd >= 0 {
+				closeFd(st.fd)
+				st.fd = -1
+			}
+		} else {
+			to := s.r.objectPath(sum)
+			dir := filepath.Dir(to)
+			if _, ok := s.r.fanout.Load(dir); !ok {
+				if _, err := os.Stat(dir); err != nil {
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						return err
+					}
+					created = true
+				}
+				s.r.fanout.Store(dir, struct{}{})
+			}
+			if err := os.Rename(st.tmp, to); err != nil {
+				return err
+			}
 		}
-		if err := os.Rename(moves[i].from, to); err != nil {
-			return err
-		}
+		st.placed = true
 		dirsMu.Lock()
-		touched[dir] = struct{}{}
+		s.touched[sum[0]] = true
+		s.created = s.created || created
 		dirsMu.Unlock()
 		if renamed.Add(1) == int64(len(moves)/2+1) {
 			s.r.event("renaming")
@@ -307,15 +524,17 @@ func (s *stager) publish(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("dataset: publish objects: %w", err)
 	}
-	// 3. The renames reach the disk before the index refers to them.
-	if s.batch && len(touched) > 8 {
+	// 3. The new names reach the disk before the index refers to them.
+	var dirs []string
+	for i, t := range s.touched {
+		if t {
+			dirs = append(dirs, filepath.Join(s.r.dir, "objects", hex.EncodeToString([]byte{byte(i)})))
+		}
+	}
+	if s.batch && len(dirs) > 8 {
 		err = syncFS(s.dir)
 	} else {
-		dirs := make([]string, 0, len(touched)+1)
-		for d := range touched {
-			dirs = append(dirs, d)
-		}
-		if created {
+		if s.created {
 			dirs = append(dirs, filepath.Join(s.r.dir, "objects"))
 		}
 		err = parallel(ctx, len(dirs), s.r.workers, func(_ context.Context, _, i int) error {
@@ -330,8 +549,25 @@ func (s *stager) publish(ctx context.Context) error {
 	return nil
 }
 
-// cleanup removes the stager's folder and whatever is left in it.
-func (s *stager) cleanup() { os.RemoveAll(s.dir) }
+// cleanup closes the unnamed files not named (their space is freed) and
+// removes the stager's folder and whatever is left in it.
+func (s *stager) cleanup() {
+	s.mu.Lock()
+	for _, st := range s.staged {
+		if st.fd >= 0 {
+			closeFd(st.fd)
+			st.fd = -1
+		}
+	}
+	s.mu.Unlock()
+	for _, fd := range []int{s.objFd, s.dirFd} {
+		if fd >= 0 {
+			closeFd(fd)
+		}
+	}
+	s.objFd, s.dirFd = -1, -1
+	os.RemoveAll(s.dir)
+}
 
 // syncPath fsyncs a file or folder by name.
 func syncPath(path string) error {

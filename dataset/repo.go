@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -84,7 +85,14 @@ type Repo struct {
 	mu     sync.RWMutex // read-held by calls, write-held by GC and Close
 	closed bool
 
-	fanout sync.Map // objects/<xx> folders known to exist
+	fanout sync.Map // objects/<xx> folders known to exist (without haveAt)
+
+	// unnamed says how this system names unnamed files (unnamedUnknown
+	// until the first commit finds out).
+	unnamed atomic.Int32
+	// maxHeld, when set by a test, replaces the stagers' bound on
+	// unnamed files held open.
+	maxHeld int
 
 	// hook, when set by a test, is called at named points of a commit
 	// (see crash_test.go).
