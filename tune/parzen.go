@@ -2,6 +2,7 @@ package tune
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -40,18 +41,134 @@ type parzenDim struct {
 	k         int       // number of choices
 	catProb   []float64 // components x k, row-major
 	logCat    []float64 // log of catProb
-}
 
-type muIndex struct {
-	mu float64
-	i  int
+	// For the windowed log density of a univariate continuous estimator
+	// (nil srt otherwise): the centres of the observation kernels (not
+	// the prior's) in ascending order with their indices, their largest
+	// bandwidth and the largest log weight minus log normaliser.
+	srt    []float64
+	srtIdx []int32
+	winS   float64
+	winU   float64
 }
 
 type parzen struct {
-	w    []float64 // mixture weights, summing to 1
-	logW []float64
-	dims []parzenDim
+	w     []float64 // mixture weights, summing to 1 (shared: read only)
+	logW  []float64
+	dims  []parzenDim
+	prior int // index of the prior component, -1 if none
 }
+
+// parzenCache holds what the estimators built during one sampling call
+// share: the normalised mixture weights for each number of observations
+// (the same for l and g of every parameter that all trials have), and
+// scratch memory that reset makes available again once the estimators of
+// one parameter are done with. It is not safe for concurrent use; the zero
+// value is empty, and a nil *parzenCache allocates afresh.
+type parzenCache struct {
+	n       []int
+	w, logW [][]float64
+
+	f  []float64
+	fi int
+	i  []int32
+	ii int
+	u  []uint64
+	ui int
+}
+
+// reset makes all the scratch memory handed out available again.
+func (pc *parzenCache) reset() {
+	if pc != nil {
+		pc.fi, pc.ii, pc.ui = 0, 0, 0
+	}
+}
+
+// grow makes room for the scratch memory that the estimators of one
+// parameter with n observations (and up to k choices) take, so that it is
+// allocated once.
+func (pc *parzenCache) grow(n, k int) {
+	n += 64
+	nf := max(8, 2*k+2) * n
+	pc.f = slices.Grow(pc.f[:0], nf)[:nf]
+	pc.i = slices.Grow(pc.i[:0], 3*n)[:3*n]
+	pc.u = slices.Grow(pc.u[:0], 2*n+n/64)[:2*n+n/64]
+	pc.reset()
+}
+
+// grab returns n elements of *buf from *used on, growing *buf (leaving
+// the slices handed out where they are) when it is short. The elements
+// are not zeroed: after a reset they hold what they held before.
+func grab[T any](buf *[]T, used *int, n int) []T {
+	if *used+n > len(*buf) {
+		*buf = make([]T, max(2*len(*buf), n, 1024))
+		*used = 0
+	}
+	s := (*buf)[*used : *used+n : *used+n]
+	*used += n
+	return s
+}
+
+func (pc *parzenCache) floats(n int) []float64 {
+	if pc == nil {
+		return make([]float64, n)
+	}
+	return grab(&pc.f, &pc.fi, n)
+}
+
+func (pc *parzenCache) int32s(n int) []int32 {
+	if pc == nil {
+		return make([]int32, n)
+	}
+	return grab(&pc.i, &pc.ii, n)
+}
+
+func (pc *parzenCache) uint64s(n int) []uint64 {
+	if pc == nil {
+		return make([]uint64, n)
+	}
+	return grab(&pc.u, &pc.ui, n)
+}
+
+// weights returns the normalised mixture weights and their logs for n
+// observations, plus the prior if considerPrior.
+func (pc *parzenCache) weights(n int, considerPrior bool, p parzenParams) (w, logW []float64) {
+	if pc != nil {
+		for k, cn := range pc.n {
+			if cn == n {
+				return pc.w[k], pc.logW[k]
+			}
+		}
+	}
+	m := n
+	if considerPrior {
+		m++
+	}
+	w, logW = make([]float64, m), make([]float64, m)
+	raw := p.weights(n)
+	copy(w, raw[:min(n, len(raw))])
+	if considerPrior {
+		w[n] = p.priorWeight
+	}
+	var sum float64
+	for _, x := range w {
+		sum += x
+	}
+	for i := range w {
+		w[i] /= sum
+		logW[i] = math.Log(w[i])
+	}
+	if pc != nil {
+		pc.n = append(pc.n, n)
+		pc.w = append(pc.w, w)
+		pc.logW = append(pc.logW, logW)
+	}
+	return w, logW
+}
+
+// windowMin is the number of components from which a univariate
+// continuous estimator evaluates only the kernels near each point.
+const windowMin = 48
 
 // parzenBounds returns the bounds and grid width of d in the estimator's
 // space: log space for log ranges, widened by half a step for grids.
@@ -96,6 +213,12 @@ func fromParzen(d Distribution, y float64) float64 {
 // newParzen builds an estimator from obs[j][i], the value (in the
 // estimator's space) of parameter j in observation i.
 func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
+	return newParzenCached(obs, dists, p, nil)
+}
+
+// newParzenCached is newParzen with the weights taken from (and added to)
+// pc, which may be nil.
+func newParzenCached(obs [][]float64, dists []Distribution, p parzenParams, pc *parzenCache) *parzen {
 	n := 0
 	if len(obs) > 0 {
 		n = len(obs[0])
@@ -105,19 +228,10 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 	if considerPrior {
 		m++
 	}
-	pe := &parzen{w: make([]float64, m), logW: make([]float64, m)}
-	w := p.weights(n)
-	copy(pe.w, w[:min(n, len(w))])
+	pe := &parzen{prior: -1}
+	pe.w, pe.logW = pc.weights(n, considerPrior, p)
 	if considerPrior {
-		pe.w[n] = p.priorWeight
-	}
-	var sum float64
-	for _, x := range pe.w {
-		sum += x
-	}
-	for i := range pe.w {
-		pe.w[i] /= sum
-		pe.logW[i] = math.Log(pe.w[i])
+		pe.prior = n
 	}
 
 	var sigma0 float64
@@ -131,7 +245,7 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 		if d.Kind == CategoricalKind {
 			pd.cat = true
 			pd.k = len(d.Choices)
-			pd.catProb = make([]float64, m*pd.k)
+			pd.catProb = pc.floats(m * pd.k)
 			fill := p.priorWeight / float64(m)
 			for i := range pd.catProb {
 				pd.catProb[i] = fill
@@ -149,7 +263,7 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 					row[c] /= s
 				}
 			}
-			pd.logCat = make([]float64, len(pd.catProb))
+			pd.logCat = pc.floats(len(pd.catProb))
 			for i, p := range pd.catProb {
 				pd.logCat[i] = math.Log(p)
 			}
@@ -157,30 +271,19 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 		}
 		pd.low, pd.high, pd.q = parzenBounds(d)
 		low, high := pd.low, pd.high
-		pd.mus = make([]float64, m)
+		pd.mus = pc.floats(m)
 		copy(pd.mus, obs[j])
 		if considerPrior {
 			pd.mus[n] = 0.5 * (low + high)
 		}
-		pd.sigmas = make([]float64, m)
+		pd.sigmas = pc.floats(m)
+		var order []int32 // univariate: indices by centre
 		if p.multivariate {
 			for i := range pd.sigmas {
 				pd.sigmas[i] = sigma0 * (high - low)
 			}
 		} else {
-			order := make([]muIndex, m)
-			for i, mu := range pd.mus {
-				order[i] = muIndex{mu, i}
-			}
-			slices.SortFunc(order, func(a, b muIndex) int {
-				switch {
-				case a.mu < b.mu:
-					return -1
-				case a.mu > b.mu:
-					return 1
-				}
-				return a.i - b.i // stable
-			})
+			order = sortedOrder(pd.mus, pc)
 			// Neighbours of rank r, with the range ends beyond the first
 			// and last.
 			at := func(r int) float64 {
@@ -190,7 +293,7 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 				case m:
 					return high
 				}
-				return order[r].mu
+				return pd.mus[order[r]]
 			}
 			for r, o := range order {
 				sg := math.Max(at(r)-at(r-1), at(r+1)-at(r))
@@ -202,7 +305,7 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 						sg = at(m-1) - at(m-2)
 					}
 				}
-				pd.sigmas[o.i] = sg
+				pd.sigmas[o] = sg
 			}
 		}
 		maxSigma := high - low
@@ -216,11 +319,11 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 		if considerPrior {
 			pd.sigmas[n] = high - low
 		}
-		pd.invSigmas = make([]float64, m)
+		pd.invSigmas = pc.floats(m)
 		for i, sg := range pd.sigmas {
 			pd.invSigmas[i] = 1 / sg
 		}
-		pd.logNorm = make([]float64, m)
+		pd.logNorm = pc.floats(m)
 		for i := range m {
 			a, b := (low-pd.mus[i])/pd.sigmas[i], (high-pd.mus[i])/pd.sigmas[i]
 			var mass float64 // log mass in [low, high]: 0 to 1e-17 when untruncated
@@ -234,8 +337,94 @@ func newParzen(obs [][]float64, dists []Distribution, p parzenParams) *parzen {
 			}
 			pd.logNorm[i] = mass
 		}
+		if !p.multivariate && len(dists) == 1 && pd.q == 0 && m >= windowMin {
+			pe.initWindow(pd, order, pc)
+		}
 	}
 	return pe
+}
+
+// initWindow sets up the windowed log density of pd, a univariate
+// continuous dimension whose component indices in ascending order of
+// centre are order.
+func (pe *parzen) initWindow(pd *parzenDim, order []int32, pc *parzenCache) {
+	pd.srt = pc.floats(len(order))[:0]
+	pd.srtIdx = pc.int32s(len(order))[:0]
+	pd.winS, pd.winU = 0, math.Inf(-1)
+	for _, i := range order {
+		if int(i) == pe.prior {
+			continue
+		}
+		pd.srt = append(pd.srt, pd.mus[i])
+		pd.srtIdx = append(pd.srtIdx, i)
+		if s := pd.sigmas[i]; s > pd.winS {
+			pd.winS = s
+		}
+		// A NaN here (zero weight and zero mass) is a NaN term, which
+		// densePoint leaves out too.
+		if u := pe.logW[i] - pd.logNorm[i]; u > pd.winU {
+			pd.winU = u
+		}
+	}
+}
+
+// sortedOrder returns the indices of xs in ascending order of value, ties
+// (including -0 and +0) by index: what a stable sort by value gives. It
+// uses a radix sort on the bits of the values when there are many and no
+// NaN.
+func sortedOrder(xs []float64, pc *parzenCache) []int32 {
+	n := len(xs)
+	order := pc.int32s(n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	nan := false
+	for _, x := range xs {
+		nan = nan || math.IsNaN(x)
+	}
+	if n < 64 || nan {
+		slices.SortFunc(order, func(a, b int32) int {
+			switch {
+			case xs[a] < xs[b]:
+				return -1
+			case xs[a] > xs[b]:
+				return 1
+			}
+			return int(a - b) // stable
+		})
+		return order
+	}
+	// LSD radix sort, 8 bits at a time, of keys that order as the values
+	// do; each pass is stable, so ties stay in index order.
+	keys, tmpK, tmpO := pc.uint64s(n), pc.uint64s(n), pc.int32s(n)
+	var counts [8][256]int32
+	for i, x := range xs {
+		b := math.Float64bits(x + 0) // -0 + 0 = +0
+		k := b ^ (uint64(int64(b)>>63) | 1<<63)
+		keys[i] = k
+		for p := range 8 {
+			counts[p][byte(k>>(8*p))]++
+		}
+	}
+	for p := range 8 {
+		c := &counts[p]
+		shift := 8 * p
+		if c[byte(keys[0]>>shift)] == int32(n) {
+			continue // one digit: the pass changes nothing
+		}
+		var sum int32
+		for d := range c {
+			c[d], sum = sum, sum+c[d]
+		}
+		for i, k := range keys {
+			d := byte(k >> shift)
+			tmpK[c[d]], tmpO[c[d]] = k, order[i]
+			c[d]++
+		}
+		keys, tmpK = tmpK, keys
+		order, tmpO = tmpO, order
+	}
+	return order
 }
 
 // sample draws size points; out[j][c] is parameter j of point c, as an
@@ -288,14 +477,22 @@ const logCutoff = 40
 
 // logPDF returns the log density of each point of xs (laid out as sample
 // returns them).
-func (pe *parzen) logPDF(xs [][]float64) []float64 {
+//
+// A univariate estimator computes the density once per distinct point
+// (candidates of a categorical or integer parameter repeat) and, when
+// continuous with many components, only from the kernels near the point;
+// both give bit for bit what the direct computation (densePoint) gives.
+func (pe *parzen) logPDF(xs [][]float64) []float64 { return pe.logPDFCached(xs, nil) }
+
+// logPDFCached is logPDF with scratch memory from pc, which may be nil.
+func (pe *parzen) logPDFCached(xs [][]float64, pc *parzenCache) []float64 {
 	size := 0
 	if len(xs) > 0 {
 		size = len(xs[0])
 	}
 	m := len(pe.w)
 	out := make([]float64, size)
-	buf := make([]float64, m)
+	buf := pc.floats(m)
 	var disc []int // discrete dimensions, done last
 	for j := range pe.dims {
 		if !pe.dims[j].cat && pe.dims[j].q > 0 {
@@ -304,50 +501,155 @@ func (pe *parzen) logPDF(xs [][]float64) []float64 {
 	}
 	var bound []float64
 	if len(disc) > 0 {
-		bound = make([]float64, m)
+		bound = pc.floats(m)
 	}
-	for c := range size {
-		copy(buf, pe.logW)
-		for j := range pe.dims {
-			pd := &pe.dims[j]
-			x := xs[j][c]
-			switch {
-			case pd.cat:
-				xi := int(x)
-				for i := range m {
-					buf[i] += pd.logCat[i*pd.k+xi]
+	if len(pe.dims) != 1 {
+		for c := range size {
+			out[c] = pe.densePoint(buf, bound, disc, xs, c)
+		}
+		return out
+	}
+	pd := &pe.dims[0]
+	var set []uint64
+	if pd.srt != nil {
+		set = pc.uint64s((m + 63) / 64)
+		clear(set)
+	}
+	var seen map[uint64]int // point bits -> first candidate, for many points
+	if size > 64 {
+		seen = make(map[uint64]int, size)
+	}
+points:
+	for c, x := range xs[0] {
+		bx := math.Float64bits(x)
+		if seen != nil {
+			if c0, ok := seen[bx]; ok {
+				out[c] = out[c0]
+				continue
+			}
+			seen[bx] = c
+		} else {
+			for c0 := range c {
+				if math.Float64bits(xs[0][c0]) == bx {
+					out[c] = out[c0]
+					continue points
 				}
-			case pd.q == 0:
-				y := toParzen(pd.d, x)
-				mus, inv, norm := pd.mus[:m], pd.invSigmas[:m], pd.logNorm[:m]
-				for i := range buf {
-					z := (y - mus[i]) * inv[i]
-					buf[i] += -0.5*z*z - logSqrt2Pi - norm[i]
-				}
 			}
 		}
-		if len(disc) > 0 {
-			pe.addDiscrete(buf, bound, disc, xs, c)
-		}
-		mx := math.Inf(-1)
-		for _, v := range buf {
-			if v > mx {
-				mx = v
+		if set != nil {
+			if v, ok := pe.windowPoint(pd, toParzen(pd.d, x), buf, set); ok {
+				out[c] = v
+				continue
 			}
 		}
-		if math.IsInf(mx, -1) {
-			out[c] = mx
-			continue
-		}
-		var sum float64
-		for _, v := range buf {
-			if d := v - mx; d > -logCutoff {
-				sum += math.Exp(d)
-			}
-		}
-		out[c] = math.Log(sum) + mx
+		out[c] = pe.densePoint(buf, bound, disc, xs, c)
 	}
 	return out
+}
+
+// densePoint returns the log density of point c of xs from every
+// component; buf (and bound, for discrete dimensions disc) are scratch of
+// one entry per component.
+func (pe *parzen) densePoint(buf, bound []float64, disc []int, xs [][]float64, c int) float64 {
+	m := len(pe.w)
+	copy(buf, pe.logW)
+	for j := range pe.dims {
+		pd := &pe.dims[j]
+		x := xs[j][c]
+		switch {
+		case pd.cat:
+			xi := int(x)
+			for i := range m {
+				buf[i] += pd.logCat[i*pd.k+xi]
+			}
+		case pd.q == 0:
+			y := toParzen(pd.d, x)
+			mus, inv, norm := pd.mus[:m], pd.invSigmas[:m], pd.logNorm[:m]
+			for i := range buf {
+				z := (y - mus[i]) * inv[i]
+				buf[i] += -0.5*z*z - logSqrt2Pi - norm[i]
+			}
+		}
+	}
+	if len(disc) > 0 {
+		pe.addDiscrete(buf, bound, disc, xs, c)
+	}
+	mx := math.Inf(-1)
+	for _, v := range buf {
+		if v > mx {
+			mx = v
+		}
+	}
+	if math.IsInf(mx, -1) {
+		return mx
+	}
+	var sum float64
+	for _, v := range buf {
+		if d := v - mx; d > -logCutoff {
+			sum += math.Exp(d)
+		}
+	}
+	return math.Log(sum) + mx
+}
+
+// windowPoint returns the log density at y (in the estimator's space) of
+// the univariate continuous estimator whose only dimension is pd, from
+// the kernels whose centre is close enough to y that their term can come
+// within logCutoff of the largest; the others would be left out of the
+// sum anyway. The kernels it evaluates are summed in index order, as
+// densePoint sums them, so the result is the same to the bit. It returns
+// false (and the caller falls back to densePoint) for a non-finite
+// bound. buf holds the terms by index; set, all zero on entry and on
+// return, marks the evaluated ones.
+func (pe *parzen) windowPoint(pd *parzenDim, y float64, buf []float64, set []uint64) (float64, bool) {
+	mus, inv, norm, logW := pd.mus, pd.invSigmas, pd.logNorm, pe.logW
+	mx := math.Inf(-1)
+	visit := func(i int) {
+		// As in densePoint: the weight, plus the kernel's term.
+		z := (y - mus[i]) * inv[i]
+		v := logW[i]
+		v += -0.5*z*z - logSqrt2Pi - norm[i]
+		buf[i] = v
+		set[i>>6] |= 1 << (i & 63)
+		if v > mx {
+			mx = v
+		}
+	}
+	if pe.prior >= 0 {
+		visit(pe.prior)
+	}
+	srt, idx := pd.srt, pd.srtIdx
+	p, _ := slices.BinarySearch(srt, y)
+	lo, hi := max(p-2, 0), min(p+2, len(srt))
+	for r := lo; r < hi; r++ {
+		visit(int(idx[r]))
+	}
+	// A kernel whose centre is further than reach from y has a term of at
+	// most winU - logSqrt2Pi - reach^2/(2 winS^2), which is then at least
+	// logCutoff+1 below mx (the spare nat covers rounding).
+	reach := pd.winS * math.Sqrt(2*math.Max(pd.winU-logSqrt2Pi-mx+logCutoff+1, 0))
+	if !(reach >= 0) || math.IsInf(mx, 0) {
+		clear(set)
+		return 0, false
+	}
+	for ; lo > 0 && srt[lo-1] >= y-reach; lo-- {
+		visit(int(idx[lo-1]))
+	}
+	for ; hi < len(srt) && srt[hi] <= y+reach; hi++ {
+		visit(int(idx[hi]))
+	}
+	var sum float64
+	for w, word := range set {
+		for word != 0 {
+			i := w<<6 | bits.TrailingZeros64(word)
+			if d := buf[i] - mx; d > -logCutoff {
+				sum += math.Exp(d)
+			}
+			word &= word - 1
+		}
+		set[w] = 0
+	}
+	return math.Log(sum) + mx, true
 }
 
 // addDiscrete adds to buf the log probabilities of point c along the

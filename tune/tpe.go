@@ -303,24 +303,25 @@ func bestKeys(keys []rankKey, k int) []int {
 
 // Sample draws one parameter with a univariate estimator.
 func (s *tpe) Sample(v *View, number int, name string, d Distribution) (float64, error) {
-	return s.sampleOne(v, s.split(v), number, name, d), nil
+	return s.sampleOne(v, s.split(v), number, name, d, nil), nil
 }
 
-func (s *tpe) sampleOne(v *View, sp *tpeSplit, number int, name string, d Distribution) float64 {
+func (s *tpe) sampleOne(v *View, sp *tpeSplit, number int, name string, d Distribution, pc *parzenCache) float64 {
 	rng := newRand(s.cfg.Seed, number, name)
 	if d.Single() || sp.n < s.cfg.StartupTrials {
 		return sampleUniform(rng, d)
 	}
+	pc.reset() // the previous parameter's estimators are done with
 	dists := []Distribution{d}
-	below := s.observations(sp, sp.below, name, d)
-	above := s.observations(sp, sp.above, name, d)
-	return s.compare(rng, [][]float64{below}, [][]float64{above}, dists)[0]
+	below := s.observations(sp, sp.below, name, d, pc)
+	above := s.observations(sp, sp.above, name, d, pc)
+	return s.compare(rng, [][]float64{below}, [][]float64{above}, dists, pc)[0]
 }
 
 // observations returns, in the estimator's space, the values of parameter
 // name (as a value of d) in the trials idx of sp that have one.
-func (s *tpe) observations(sp *tpeSplit, idx []int, name string, d Distribution) []float64 {
-	out := make([]float64, 0, len(idx))
+func (s *tpe) observations(sp *tpeSplit, idx []int, name string, d Distribution, pc *parzenCache) []float64 {
+	out := pc.floats(len(idx))[:0]
 	for _, i := range idx {
 		if x, ok := obsValue(sp.trials[i], name, d); ok {
 			out = append(out, toParzen(d, x))
@@ -351,11 +352,11 @@ func obsValue(t *FrozenTrial, name string, d Distribution) (float64, bool) {
 
 // compare fits l and g, draws the candidates from l and returns the one
 // with the highest log l - log g, as internal values.
-func (s *tpe) compare(rng *rand.Rand, below, above [][]float64, dists []Distribution) []float64 {
-	l := newParzen(below, dists, s.params)
-	g := newParzen(above, dists, s.params)
+func (s *tpe) compare(rng *rand.Rand, below, above [][]float64, dists []Distribution, pc *parzenCache) []float64 {
+	l := newParzenCached(below, dists, s.params, pc)
+	g := newParzenCached(above, dists, s.params, pc)
 	cand := l.sample(rng, s.cfg.Candidates)
-	ll, lg := l.logPDF(cand), g.logPDF(cand)
+	ll, lg := l.logPDFCached(cand, pc), g.logPDFCached(cand, pc)
 	best, bestScore := 0, ll[0]-lg[0]
 	for c := 1; c < len(ll); c++ {
 		if score := ll[c] - lg[c]; score > bestScore {
@@ -377,8 +378,14 @@ func (s *tpe) SampleJoint(v *View, number int, space map[string]Distribution) (m
 	names := sortedNames(space)
 	out := make(map[string]float64, len(names))
 	if !s.cfg.Multivariate || sp.n < s.cfg.StartupTrials {
+		var pc parzenCache // weights and scratch shared by the parameters
+		k := 0
+		for _, d := range space {
+			k = max(k, len(d.Choices))
+		}
+		pc.grow(len(sp.trials), k)
 		for _, name := range names {
-			out[name] = s.sampleOne(v, sp, number, name, space[name])
+			out[name] = s.sampleOne(v, sp, number, name, space[name], &pc)
 		}
 		return out, nil
 	}
@@ -389,9 +396,12 @@ func (s *tpe) SampleJoint(v *View, number int, space map[string]Distribution) (m
 	// Only trials that have every parameter (running ones may not yet).
 	obs := func(idx []int) [][]float64 {
 		cols := make([][]float64, len(names))
+		for j := range cols {
+			cols[j] = make([]float64, 0, len(idx))
+		}
+		row := make([]float64, len(names))
 	next:
 		for _, i := range idx {
-			row := make([]float64, len(names))
 			for j, name := range names {
 				x, ok := obsValue(sp.trials[i], name, dists[j])
 				if !ok {
@@ -405,7 +415,7 @@ func (s *tpe) SampleJoint(v *View, number int, space map[string]Distribution) (m
 		}
 		return cols
 	}
-	x := s.compare(newRand(s.cfg.Seed, number, ""), obs(sp.below), obs(sp.above), dists)
+	x := s.compare(newRand(s.cfg.Seed, number, ""), obs(sp.below), obs(sp.above), dists, nil)
 	for j, name := range names {
 		out[name] = x[j]
 	}
