@@ -117,7 +117,7 @@ func (a *app) firstChampion(ctx context.Context, r *result) (string, error) {
 		return "", nil
 	}
 	if _, err := a.reg.SetAlias(ctx, modelName, champion, r.version.Number, registry.AliasOptions{
-		Reason: fmt.Sprintf("pipeline %s: the first model", r.stage),
+		Reason: fmt.Sprintf("pipeline: the first model (%s)", stageName(r.stage)),
 	}); err != nil {
 		return "", err
 	}
@@ -159,11 +159,19 @@ func (a *app) pickChampion(ctx context.Context, base, tuned *result, first strin
 		return current, fmt.Sprintf("v%d, left where it was (v%d scores higher: %s; `promote` moves it there)", current, want.version.Number, why), nil
 	}
 	if _, err := a.reg.SetAlias(ctx, modelName, champion, want.version.Number, registry.AliasOptions{
-		Reason: fmt.Sprintf("pipeline: %s %s", want.stage, why),
+		Reason: fmt.Sprintf("pipeline: the %s model scores higher (%s)", stageName(want.stage), why),
 	}); err != nil {
 		return 0, "", err
 	}
 	return want.version.Number, fmt.Sprintf("v%d, moved from v%d (%s)", want.version.Number, current, why), nil
+}
+
+// stageName names the model a stage makes: "baseline" or "tuned".
+func stageName(stage string) string {
+	if stage == "tune" {
+		return "tuned"
+	}
+	return stage
 }
 
 func counts(classes []string, n []int) string {
@@ -189,10 +197,7 @@ func (a *app) summary(d *data, base, tuned *result, champ int) {
 		if r.cached {
 			mark = strings.TrimSpace(mark + " (cached)")
 		}
-		name := "baseline"
-		if r.stage == "tune" {
-			name = "tuned"
-		}
+		name := stageName(r.stage)
 		s := r.model.Summary()
 		fmt.Fprintf(tw, "%s\tv%d\tC=%.4g %v\t%.4f\t%.4f\t%.4f\t%s\n", name, r.version.Number, s.C, s.Solver,
 			r.test.Accuracy, r.test.F1, r.test.ROCAUC, mark)
@@ -385,17 +390,18 @@ func modelsFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 		a.printf("\n@champion history (newest last):\n")
 		from := max(0, len(hist)-10)
 		for _, ev := range hist[from:] {
-			a.printf("  %s  %s  v%s -> v%d  %s\n", ev.At.Local().Format("2006-01-02 15:04:05"), orDash(ev.By), dash0(ev.From), ev.To, ev.Reason)
+			a.printf("  %s  %-8s %-5s -> %-4s %s\n", ev.At.Local().Format("2006-01-02 15:04:05"), orDash(ev.By), vname(ev.From), vname(ev.To), ev.Reason)
 		}
 		return nil
 	}
 }
 
-func dash0(n int) string {
+// vname is "v3", or "unset" for 0.
+func vname(n int) string {
 	if n == 0 {
-		return "-"
+		return "unset"
 	}
-	return strconv.Itoa(n)
+	return "v" + strconv.Itoa(n)
 }
 
 func vmetric(v registry.Version, k string) string {
@@ -419,7 +425,11 @@ func lineageFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		a.printf("model    %s v%d %s\n", v.Name, v.Number, strings.TrimSpace("@"+strings.Join(v.Aliases, " @")))
+		aliases := ""
+		if len(v.Aliases) > 0 {
+			aliases = " @" + strings.Join(v.Aliases, " @")
+		}
+		a.printf("model    %s v%d%s\n", v.Name, v.Number, aliases)
 		a.printf("         %s, %d bytes, %s, registered %s by %s\n", v.Digest, v.Size, v.Format, v.Created.Local().Format(time.DateTime), orDash(v.CreatedBy))
 		a.printf("         %s\n", v.Description)
 		if v.RunID == "" {
