@@ -8,7 +8,6 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/mat"
 )
 
 // subRows is the number of rows scaled into scratch per BLAS call when the
@@ -47,14 +46,14 @@ func (p *problem) evalHess(theta, grad []float64, w *hessWork) float64 {
 		clear(h)
 		f := 0.0
 		xt, sc, pr := w.xt[b], w.sc[b], w.pr[b]
+		if nc == 1 {
+			p.partF[b] = p.binaryHessBlock(theta, g, h, sc, p.blocks[b][0], p.blocks[b][1])
+			return
+		}
 		for lo := p.blocks[b][0]; lo < p.blocks[b][1]; lo += subRows {
 			hi := min(lo+subRows, p.blocks[b][1])
 			m := hi - lo
-			if nc == 1 {
-				f += p.binaryBlock(theta, g, lo, hi)
-			} else {
-				f += p.softmaxBlock(theta, g, p.zbuf[b], lo, hi)
-			}
+			f += p.softmaxBlock(theta, g, p.zbuf[b], lo, hi)
 			// The rows are in cache again: scores, probabilities, Hessian.
 			for r := range m {
 				xi := p.row(lo + r)
@@ -65,31 +64,7 @@ func (p *problem) evalHess(theta, grad []float64, w *hessWork) float64 {
 				for c := range nc {
 					z[c] = theta[c*d1+d] + floats.Dot(xi, theta[c*d1:c*d1+d])
 				}
-				if nc == 1 {
-					z[0] = sigmoid(z[0])
-				} else {
-					softmax(z)
-				}
-			}
-			if nc == 1 {
-				// Column j of the scaled block, sqrt(w p (1-p)) * x_j, is
-				// sc[j*subRows : j*subRows+m]; H[i][j] += their dot.
-				for r := range m {
-					q := pr[r]
-					sr := math.Sqrt(p.sw[lo+r] * q * (1 - q))
-					row := xt[r*d1 : (r+1)*d1]
-					for j, v := range row {
-						sc[j*subRows+r] = sr * v
-					}
-				}
-				for i := range d1 {
-					ci := sc[i*subRows : i*subRows+m]
-					hi := h[i*np : (i+1)*np]
-					for j := i; j < d1; j++ {
-						hi[j] += floats.Dot(ci, sc[j*subRows:j*subRows+m])
-					}
-				}
-				continue
+				softmax(z)
 			}
 			xg := blas64.General{Rows: m, Cols: d1, Stride: d1, Data: xt[:m*d1]}
 			for c := range nc {
@@ -138,6 +113,47 @@ func (p *problem) evalHess(theta, grad []float64, w *hessWork) float64 {
 	return f + p.addPenalty(theta, grad)
 }
 
+// binaryHessBlock adds the gradient (to g) and the upper triangle of the
+// Hessian (to h) of rows lo..hi-1 of a binary problem and returns their
+// loss. Each row's score, loss and probability are computed once; the
+// rows, scaled by sqrt(w p (1-p)), are stored by columns in sc, subRows at
+// a time, and H[i][j] gets the dot of columns i and j.
+func (p *problem) binaryHessBlock(theta, g, h, sc []float64, lo, hi int) float64 {
+	d, d1, np := p.d, p.d+1, p.nparams()
+	w, b := theta[:d], theta[d]
+	var f, gb float64
+	for s0 := lo; s0 < hi; s0 += subRows {
+		m := min(subRows, hi-s0)
+		for r := range m {
+			i := s0 + r
+			xi := p.row(i)
+			yi := p.y[i]
+			loss, prob := binaryLoss(b+floats.Dot(xi, w), yi)
+			s := p.sw[i]
+			f += s * loss
+			res := s * (prob - float64(yi))
+			if res != 0 {
+				floats.AddScaled(g[:d], res, xi)
+			}
+			gb += res
+			sr := math.Sqrt(s * prob * (1 - prob))
+			for j, v := range xi {
+				sc[j*subRows+r] = sr * v
+			}
+			sc[d*subRows+r] = sr
+		}
+		for i := range d1 {
+			ci := sc[i*subRows : i*subRows+m]
+			hi := h[i*np : (i+1)*np]
+			for j := i; j < d1; j++ {
+				hi[j] += floats.Dot(ci, sc[j*subRows:j*subRows+m])
+			}
+		}
+	}
+	g[d] += gb
+	return f
+}
+
 // newtonFixed marks the parameters Newton holds at their value: intercepts
 // when none is fitted, and, for a multinomial model, the last class's
 // intercept (the objective does not change when all intercepts move
@@ -162,6 +178,12 @@ func newtonFixed(p *problem) []bool {
 	return fixed
 }
 
+// newtonLazyDec is the predicted decrease, relative to the objective,
+// below which Newton evaluates the next point without its Hessian: there
+// the step is almost always the last one, and if it is not, the Hessian is
+// computed then, at the cost of one more pass over X.
+const newtonLazyDec = 1e-4
+
 // newton minimises p's smooth objective from theta (updated in place).
 func newton(ctx context.Context, p *problem, theta []float64, tol float64, maxIter int) (solveResult, error) {
 	np := p.nparams()
@@ -172,12 +194,10 @@ func newton(ctx context.Context, p *problem, theta []float64, tol float64, maxIt
 	step := make([]float64, np)
 	trial := make([]float64, np)
 	gTrial := make([]float64, np)
-	H := mat.NewSymDense(np, nil)
-	var chol mat.Cholesky
-	stepVec := mat.NewVecDense(np, step)
-	gVec := mat.NewVecDense(np, g)
+	buf := make([]float64, np*np)
 
 	f := p.evalHess(theta, g, w)
+	haveHess := true
 	for it := 0; ; it++ {
 		for i, fx := range fixed {
 			if fx {
@@ -195,50 +215,37 @@ func newton(ctx context.Context, p *problem, theta []float64, tol float64, maxIt
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("linear: fit canceled: %w", err)
 		}
+		if !haveHess {
+			f = p.evalHess(theta, g, w)
+			for i, fx := range fixed {
+				if fx {
+					g[i] = 0
+				}
+			}
+		}
 		// Solve H step = -g, with a growing ridge if H is not positive
 		// definite to working precision.
-		maxDiag := 0.0
-		for i := range np {
-			maxDiag = max(maxDiag, w.hessian[i*np+i])
+		pc := newPrecond(w.hessian, np, fixed, buf, 13)
+		if pc == nil {
+			return res, nil // cannot happen for finite data; report non-convergence
 		}
-		ridge := 0.0
-		for {
-			for i := range np {
-				for j := i; j < np; j++ {
-					v := w.hessian[i*np+j]
-					if fixed[i] || fixed[j] {
-						v = 0
-						if i == j {
-							v = 1
-						}
-					} else if i == j {
-						v += ridge
-					}
-					H.SetSym(i, j, v)
-				}
-			}
-			if chol.Factorize(H) {
-				if err := chol.SolveVecTo(stepVec, gVec); err == nil {
-					break
-				}
-			}
-			if ridge == 0 {
-				ridge = 1e-10 * max(maxDiag, 1)
-			} else {
-				ridge *= 100
-			}
-			if ridge > 1e10*max(maxDiag, 1) {
-				return res, nil // cannot happen for finite data; report non-convergence
-			}
-		}
+		copy(step, g)
+		pc.solve(step)
 		floats.Scale(-1, step)
 		gd := floats.Dot(g, step)
 		// Backtracking (Armijo) from the full step; the first trial also
-		// computes gradient and Hessian, so an accepted full step costs one
-		// pass over X.
+		// computes gradient and Hessian (unless the step is predicted to
+		// be the last), so an accepted full step costs one pass over X.
+		haveHess = -gd/2 > newtonLazyDec*max(1, math.Abs(f))
+		evalTrial := func() float64 {
+			if haveHess {
+				return p.evalHess(trial, gTrial, w)
+			}
+			return p.eval(trial, gTrial)
+		}
 		t := 1.0
 		floats.AddScaledTo(trial, theta, t, step)
-		fNew := p.evalHess(trial, gTrial, w)
+		fNew := evalTrial()
 		accepted := fNew <= f+1e-4*t*gd
 		for k := 0; !accepted && k < 40; k++ {
 			t *= 0.5
@@ -246,7 +253,7 @@ func newton(ctx context.Context, p *problem, theta []float64, tol float64, maxIt
 			fNew = p.eval(trial, nil)
 			accepted = fNew <= f+1e-4*t*gd
 			if accepted {
-				fNew = p.evalHess(trial, gTrial, w)
+				fNew = evalTrial()
 			}
 		}
 		if !accepted || fNew >= f {

@@ -81,17 +81,20 @@ type precond struct {
 	buf   blas64.General
 }
 
-// newPrecond factorises the np x np Hessian h (row-major, full), adding a
-// small ridge when it is not positive definite to working precision. It
-// returns nil if that fails.
-func newPrecond(h []float64, np int, fixed []bool) *precond {
+// newPrecond factorises the np x np Hessian h (row-major, upper triangle
+// used) into a (np*np, or nil to allocate), adding a ridge of 1e-10, 1e-8,
+// ... times the largest diagonal entry when it is not positive definite to
+// working precision. It returns nil if tries attempts fail.
+func newPrecond(h []float64, np int, fixed []bool, a []float64, tries int) *precond {
 	maxDiag := 0.0
 	for i := range np {
 		maxDiag = max(maxDiag, h[i*np+i])
 	}
-	a := make([]float64, np*np)
+	if a == nil {
+		a = make([]float64, np*np)
+	}
 	ridge := 0.0
-	for range 8 {
+	for range tries {
 		for i := range np {
 			for j := i; j < np; j++ {
 				v := h[i*np+j]
@@ -160,5 +163,5 @@ func subsampleStart(ctx context.Context, p *problem, theta []float64, tol float6
 	g := make([]float64, np)
 	sub.evalHess(theta, g, w)
 	p.rowsRead += sub.rowsRead
-	return newPrecond(w.hessian, np, newtonFixed(p)), nil
+	return newPrecond(w.hessian, np, newtonFixed(p), nil, 8), nil
 }
