@@ -290,12 +290,3 @@ func argmax(v []float64) int {
 	}
 	return best
 }
-
-func allFinite(v []float64) bool {
-	for _, x := range v {
-		if !finite(x) {
-			return false
-		}
-	}
-	return true
-}
