@@ -228,6 +228,10 @@ func (d *rowDecoder) arrayRow(w *where, cols []int) {
 	if cols != nil {
 		width = len(cols)
 	}
+	if n, end, ok := fastArray(l.b, l.i, x, cols); ok && n == width {
+		l.i = end
+		return
+	}
 	l.i++ // '['
 	j := 0
 	first := true

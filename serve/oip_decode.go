@@ -272,8 +272,24 @@ func (d *rowDecoder) oipData(w where, depth, off int) {
 		l.skip()
 		return
 	}
-	l.i++
 	limit := d.max * d.v.d
+	// A list of plain numbers in one pass (fastArray), into room for as
+	// many as the rest of the body can hold, up to the limit.
+	t := d.sc.t
+	if room := min(limit-len(t), (len(l.b)-l.i)/2); room > 0 {
+		if cap(t)-len(t) < room {
+			nt := make([]float64, len(t), len(t)+room)
+			copy(nt, t)
+			t = nt
+		}
+		if n, end, ok := fastArray(l.b, l.i, t[len(t):len(t)+room], nil); ok {
+			d.sc.t = t[:len(t)+n]
+			l.i = end
+			return
+		}
+		d.sc.t = t
+	}
+	l.i++
 	first := true
 	// Plain numbers in a tight loop first, as arrayRow does.
 	for b := l.b; len(d.sc.t) < limit; {
