@@ -54,7 +54,8 @@ type job struct {
 	rel  string // path in the manifest
 	src  string // path to read (the target of a symbolic link)
 	info fs.FileInfo
-	// entry is the walk's entry for a regular file, until info is set.
+	// entry is the walk's entry for a regular file, until info is set
+	// (by statJobs, which only runs if the hash cache has entries).
 	entry fs.DirEntry
 }
 
@@ -164,10 +165,23 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		return CommitResult{}, err
 	}
 
+	// With no cache entries to compare with, every file is read, and the
+	// fstat of the open file gives its size and mode: the walk's entries
+	// are not stat'ed.
+	if len(cache) > 0 {
+		if err := r.statJobs(ctx, jobs); err != nil {
+			return CommitResult{}, err
+		}
+	}
 	m := &manifest{kind: k, files: make([]file, len(jobs))}
 	var toRead []int
 	for i, j := range jobs {
-		m.files[i] = file{path: j.rel, size: j.info.Size(), mode: j.info.Mode().Perm()}
+		m.files[i] = file{path: j.rel}
+		if j.info == nil {
+			toRead = append(toRead, i)
+			continue
+		}
+		m.files[i].size, m.files[i].mode = j.info.Size(), j.info.Mode().Perm()
 		if e, ok := cache[j.src]; ok && e.trusted(statOf(j.info), r.racy) {
 			m.files[i].sum = e.sum
 			continue
@@ -191,11 +205,11 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 			bufs[w] = make([]byte, bufSize)
 		}
 		i := toRead[n]
-		e, err := r.hashFile(ctx, st, w, jobs[i].src, bufs[w])
+		e, perm, err := r.hashFile(ctx, st, w, jobs[i].src, bufs[w])
 		if err != nil {
 			return err
 		}
-		m.files[i].sum, m.files[i].size = e.sum, e.st.size
+		m.files[i].sum, m.files[i].size, m.files[i].mode = e.sum, e.st.size, perm
 		putMu.Lock()
 		put[jobs[i].src] = e
 		stats.Read++
@@ -306,6 +320,7 @@ func within(dir, path string) bool {
 }
 
 // walk lists the regular files under root (absolute, links resolved).
+// It stats the targets of symbolic links; statJobs stats the rest.
 func (r *Repo) walk(ctx context.Context, root string) ([]job, error) {
 	var jobs []job
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -348,10 +363,12 @@ func (r *Repo) walk(ctx context.Context, root string) ([]job, error) {
 		jobs = append(jobs, j)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	err = parallel(ctx, len(jobs), r.workers, func(_ context.Context, _, i int) error {
+	return jobs, err
+}
+
+// statJobs stats the regular files that walk found.
+func (r *Repo) statJobs(ctx context.Context, jobs []job) error {
+	return parallel(ctx, len(jobs), r.workers, func(_ context.Context, _, i int) error {
 		if jobs[i].entry == nil {
 			return nil
 		}
@@ -362,7 +379,6 @@ func (r *Repo) walk(ctx context.Context, root string) ([]job, error) {
 		jobs[i].info, jobs[i].entry = info, nil
 		return err
 	})
-	return jobs, err
 }
 
 // resolveLink follows the symbolic link at path, which must lead to a
@@ -386,68 +402,81 @@ func resolveLink(root, repo, path string) (string, fs.FileInfo, error) {
 }
 
 // hashFile reads the file at src, hashes it, stages its content (as
-// worker w) unless the repository has it, and returns its cache entry.
-func (r *Repo) hashFile(ctx context.Context, st *stager, w int, src string, buf []byte) (cacheEntry, error) {
+// worker w) unless the repository has it, and returns its cache entry and
+// permission bits.
+func (r *Repo) hashFile(ctx context.Context, st *stager, w int, src string, buf []byte) (cacheEntry, fs.FileMode, error) {
 	f, err := openSource(src)
 	if err != nil {
-		return cacheEntry{}, err
+		return cacheEntry{}, 0, err
 	}
 	defer f.Close()
 	seen := time.Now().UnixNano()
-	info, err := f.Stat()
+	fst, mode, err := f.stat()
 	if err != nil {
-		return cacheEntry{}, err
+		return cacheEntry{}, 0, err
 	}
-	if !info.Mode().IsRegular() {
-		return cacheEntry{}, fmt.Errorf("%w: %s", ErrNotRegular, src)
+	if !mode.IsRegular() {
+		return cacheEntry{}, 0, fmt.Errorf("%w: %s", ErrNotRegular, src)
 	}
-	e := cacheEntry{st: statOf(info), seen: seen}
+	e := cacheEntry{st: fst, seen: seen}
 	r.event("opened")
 	var (
 		n   int64
 		tmp *os.File
 	)
-	if info.Size() < int64(len(buf)) {
-		// Small: read it whole, then write it only if it is new.
-		k, err := io.ReadFull(f, buf[:info.Size()+1])
-		if err != io.ErrUnexpectedEOF && err != io.EOF {
-			if err == nil {
-				err = fmt.Errorf("%w: %s grew", ErrChanged, src)
+	if fst.size < int64(len(buf)) {
+		// Small: read it whole, then write it only if it is new. A read
+		// that returns the size seen ends the loop without the read that
+		// would return EOF: the stat below catches a file that grew since.
+		want, k := int(fst.size), 0
+		for {
+			m, err := f.Read(buf[k : want+1])
+			k += m
+			if err == io.EOF {
+				break
 			}
-			return cacheEntry{}, err
+			if err != nil {
+				return cacheEntry{}, 0, err
+			}
+			if k > want {
+				return cacheEntry{}, 0, fmt.Errorf("%w: %s grew", ErrChanged, src)
+			}
+			if k == want {
+				break
+			}
 		}
 		n = int64(k)
 		e.sum = sha256.Sum256(buf[:k])
 	} else {
 		// Large: stream it into a temporary object while hashing.
 		if tmp, err = st.create(w); err != nil {
-			return cacheEntry{}, err
+			return cacheEntry{}, 0, err
 		}
 		h := sha256.New()
 		for {
 			if err := ctx.Err(); err != nil {
 				st.discard(tmp)
-				return cacheEntry{}, err
+				return cacheEntry{}, 0, err
 			}
 			k, rerr := f.Read(buf)
 			h.Write(buf[:k])
 			n += int64(k)
 			if _, err := tmp.Write(buf[:k]); err != nil {
 				st.discard(tmp)
-				return cacheEntry{}, err
+				return cacheEntry{}, 0, err
 			}
 			if rerr == io.EOF {
 				break
 			}
 			if rerr != nil {
 				st.discard(tmp)
-				return cacheEntry{}, rerr
+				return cacheEntry{}, 0, rerr
 			}
 		}
 		h.Sum(e.sum[:0])
 	}
-	after, err := f.Stat()
-	if err == nil && (statOf(after) != e.st || n != e.st.size) {
+	after, _, err := f.stat()
+	if err == nil && (after != e.st || n != e.st.size) {
 		err = fmt.Errorf("%w: %s", ErrChanged, src)
 	}
 	need := false
@@ -466,7 +495,7 @@ func (r *Repo) hashFile(ctx context.Context, st *stager, w int, src string, buf 
 		st.discard(tmp)
 	}
 	if err != nil {
-		return cacheEntry{}, err
+		return cacheEntry{}, 0, err
 	}
-	return e, nil
+	return e, mode.Perm(), nil
 }

@@ -8,4 +8,4 @@ func openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
 	return os.OpenFile(name, flag, perm)
 }
 
-func openSource(name string) (*os.File, error) { return os.Open(name) }
+func openSourceFile(name string) (*os.File, error) { return os.Open(name) }

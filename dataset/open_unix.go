@@ -26,9 +26,10 @@ func openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-// openSource opens a file to commit. O_NONBLOCK keeps the open from
-// waiting forever if the path turned into a named pipe since the walk
-// (it has no effect on regular files); the caller checks the type.
-func openSource(name string) (*os.File, error) {
+// openSourceFile opens a file to commit where source does not use raw
+// descriptors. O_NONBLOCK keeps the open from waiting forever if the path
+// turned into a named pipe since the walk (it has no effect on regular
+// files); the caller checks the type.
+func openSourceFile(name string) (*os.File, error) {
 	return openFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 }

@@ -317,7 +317,7 @@ func TestCommitFileTurnedPipe(t *testing.T) {
 	if ok, err := mkfifoInternal(p); !ok || err != nil {
 		t.Skipf("no named pipes: %v", err)
 	}
-	if _, err := r.hashFile(context.Background(), st, 0, p, make([]byte, 64)); !errors.Is(err, ErrNotRegular) {
+	if _, _, err := r.hashFile(context.Background(), st, 0, p, make([]byte, 64)); !errors.Is(err, ErrNotRegular) {
 		t.Errorf("hashFile(pipe) = %v, want ErrNotRegular", err)
 	}
 }
