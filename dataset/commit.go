@@ -189,7 +189,14 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		toRead = append(toRead, i)
 	}
 
-	st, err := r.newStager(len(toRead) > batchThreshold, r.workers)
+	// Reading small files waits on the kernel (and a flush of the stager
+	// on the disk) more than on the CPU: by default, read with at least
+	// 4 workers.
+	workers := r.workers
+	if r.opts.Workers <= 0 {
+		workers = max(4, workers)
+	}
+	st, err := r.newStager(len(toRead) > batchThreshold, workers)
 	if err != nil {
 		return CommitResult{}, err
 	}
@@ -199,8 +206,8 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		put   = make(map[string]cacheEntry, len(toRead))
 		stats CommitStats
 	)
-	bufs := make([][]byte, r.workers)
-	err = parallel(ctx, len(toRead), r.workers, func(ctx context.Context, w, n int) error {
+	bufs := make([][]byte, workers)
+	err = parallel(ctx, len(toRead), workers, func(ctx context.Context, w, n int) error {
 		if bufs[w] == nil {
 			bufs[w] = make([]byte, bufSize)
 		}

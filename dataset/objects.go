@@ -173,7 +173,7 @@ type staged struct {
 }
 
 // defaultMaxHeld bounds the unnamed files a stager holds open; it is
-// lowered to a quarter of the open file limit where that is smaller.
+// lowered to half the open file limit where that is smaller.
 const defaultMaxHeld = 8192
 
 func (r *Repo) newStager(batch bool, workers int) (*stager, error) {
@@ -210,7 +210,7 @@ func (r *Repo) newStager(batch bool, workers int) (*stager, error) {
 		s.unnamed = how
 		s.maxHeld = r.maxHeld
 		if s.maxHeld <= 0 {
-			s.maxHeld = min(defaultMaxHeld, max(64, openFileLimit()/4))
+			s.maxHeld = min(defaultMaxHeld, max(64, openFileLimit()/2))
 		}
 	}
 	return s, nil

@@ -41,8 +41,11 @@ type Options struct {
 	// what it costs.
 	Shared bool
 	// Workers is the number of files hashed, copied or verified at once.
-	// Zero means runtime.GOMAXPROCS(0). Memory use is bounded by Workers
-	// buffers of 1 MiB, whatever the size of the files.
+	// Zero means runtime.GOMAXPROCS(0), but at least 4 for the files
+	// Commit reads, which wait on the kernel more than on the CPU (Push
+	// and Pull always move at least 4 objects at once). Memory use is
+	// bounded by that many buffers of 1 MiB, whatever the size of the
+	// files.
 	Workers int
 	// NoHashCache, when true, makes Commit read every file instead of
 	// trusting the hash cache for files whose size, times and inode are
