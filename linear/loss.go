@@ -145,15 +145,14 @@ func (p *problem) addPenalty(theta, grad []float64) float64 {
 func binaryLoss(z float64, y int) (loss, prob float64) {
 	e := expNeg(-math.Abs(z))
 	l := log1pUnit(e)
-	if z >= 0 {
-		prob = 1 / (1 + e)
-	} else {
-		prob = e / (1 + e)
-	}
-	if y == 1 {
-		return max(-z, 0) + l, prob
-	}
-	return max(z, 0) + l, prob
+	// Without branches (the signs of z and labels are unpredictable):
+	// neg is 1 when the sign bit of z is set, else 0, so the numerator is
+	// exactly 1 or e; m = z for y = 0 and -z for y = 1, and
+	// (m+|m|)/2 = max(m, 0) exactly.
+	neg := float64(math.Float64bits(z) >> 63)
+	prob = (neg*e + (1 - neg)) / (1 + e)
+	m := z * float64(1-2*y)
+	return 0.5*(m+math.Abs(m)) + l, prob
 }
 
 func (p *problem) binaryBlock(theta, g []float64, lo, hi int) float64 {
