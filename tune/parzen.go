@@ -1,6 +1,7 @@
 package tune
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"math/rand/v2"
@@ -394,37 +395,77 @@ func sortedOrder(xs []float64, pc *parzenCache) []int32 {
 		})
 		return order
 	}
-	// LSD radix sort, 8 bits at a time, of keys that order as the values
-	// do; each pass is stable, so ties stay in index order.
+	// Bucket sort on keys that order as the values do: one pass on the
+	// 11 highest bits in which the keys differ, stable, then a stable
+	// insertion sort in each bucket (a comparison sort for big ones).
 	keys, tmpK, tmpO := pc.uint64s(n), pc.uint64s(n), pc.int32s(n)
-	var counts [8][256]int32
+	lo, hi := uint64(math.MaxUint64), uint64(0)
 	for i, x := range xs {
 		b := math.Float64bits(x + 0) // -0 + 0 = +0
 		k := b ^ (uint64(int64(b)>>63) | 1<<63)
 		keys[i] = k
-		for p := range 8 {
-			counts[p][byte(k>>(8*p))]++
-		}
+		lo, hi = min(lo, k), max(hi, k)
 	}
-	for p := range 8 {
-		c := &counts[p]
-		shift := 8 * p
-		if c[byte(keys[0]>>shift)] == int32(n) {
-			continue // one digit: the pass changes nothing
+	if lo == hi {
+		return order
+	}
+	const digitBits = 11
+	shift := max(bits.Len64(lo^hi)-digitBits, 0)
+	var counts [1<<digitBits + 1]int32
+	for _, k := range keys {
+		counts[(k-lo)>>shift+1]++
+	}
+	for d := 1; d < len(counts); d++ {
+		counts[d] += counts[d-1]
+	}
+	starts := counts // counts[d] is where bucket d starts
+	for i, k := range keys {
+		d := (k - lo) >> shift
+		tmpK[starts[d]], tmpO[starts[d]] = k, order[i]
+		starts[d]++
+	}
+	keys, order = tmpK, tmpO
+	for d := range len(counts) - 1 {
+		b0, b1 := int(counts[d]), int(counts[d+1])
+		if b1-b0 < 2 {
+			continue
 		}
-		var sum int32
-		for d := range c {
-			c[d], sum = sum, sum+c[d]
+		bk, bo := keys[b0:b1], order[b0:b1]
+		if b1-b0 > 32 {
+			sortKeyed(bk, bo)
+			continue
 		}
-		for i, k := range keys {
-			d := byte(k >> shift)
-			tmpK[c[d]], tmpO[c[d]] = k, order[i]
-			c[d]++
+		for i := 1; i < len(bk); i++ {
+			k, o := bk[i], bo[i]
+			j := i
+			for ; j > 0 && bk[j-1] > k; j-- {
+				bk[j], bo[j] = bk[j-1], bo[j-1]
+			}
+			bk[j], bo[j] = k, o
 		}
-		keys, tmpK = tmpK, keys
-		order, tmpO = tmpO, order
 	}
 	return order
+}
+
+// sortKeyed sorts keys and their indices by key, ties by index.
+func sortKeyed(keys []uint64, idx []int32) {
+	type pair struct {
+		k uint64
+		i int32
+	}
+	ps := make([]pair, len(keys))
+	for j := range ps {
+		ps[j] = pair{keys[j], idx[j]}
+	}
+	slices.SortFunc(ps, func(a, b pair) int {
+		if c := cmp.Compare(a.k, b.k); c != 0 {
+			return c
+		}
+		return int(a.i - b.i)
+	})
+	for j, p := range ps {
+		keys[j], idx[j] = p.k, p.i
+	}
 }
 
 // sample draws size points; out[j][c] is parameter j of point c, as an

@@ -172,8 +172,8 @@ type tpeSplit struct {
 // by the last step they reached (further is better) and its value, then
 // running trials.
 func (s *tpe) split(v *View) *tpeSplit {
-	sp := &tpeSplit{}
-	var keys []rankKey
+	sp := &tpeSplit{trials: make([]*FrozenTrial, 0, len(v.Trials)+len(v.Running))}
+	keys := make([]rankKey, 0, cap(sp.trials))
 	sign := 1.0
 	if v.Direction == Maximize {
 		sign = -1
@@ -303,28 +303,67 @@ func bestKeys(keys []rankKey, k int) []int {
 
 // Sample draws one parameter with a univariate estimator.
 func (s *tpe) Sample(v *View, number int, name string, d Distribution) (float64, error) {
-	return s.sampleOne(v, s.split(v), number, name, d, nil), nil
+	return s.sampleOne(v, s.split(v), number, name, d, nil, nil), nil
 }
 
-func (s *tpe) sampleOne(v *View, sp *tpeSplit, number int, name string, d Distribution, pc *parzenCache) float64 {
+func (s *tpe) sampleOne(v *View, sp *tpeSplit, number int, name string, d Distribution, col []float64, pc *parzenCache) float64 {
 	rng := newRand(s.cfg.Seed, number, name)
 	if d.Single() || sp.n < s.cfg.StartupTrials {
 		return sampleUniform(rng, d)
 	}
 	pc.reset() // the previous parameter's estimators are done with
 	dists := []Distribution{d}
-	below := s.observations(sp, sp.below, name, d, pc)
-	above := s.observations(sp, sp.above, name, d, pc)
+	if col == nil {
+		col = s.column(sp, name, d, pc)
+	}
+	below := gather(col, sp.below, pc)
+	above := gather(col, sp.above, pc)
 	return s.compare(rng, [][]float64{below}, [][]float64{above}, dists, pc)[0]
 }
 
-// observations returns, in the estimator's space, the values of parameter
-// name (as a value of d) in the trials idx of sp that have one.
-func (s *tpe) observations(sp *tpeSplit, idx []int, name string, d Distribution, pc *parzenCache) []float64 {
+// column returns, in the estimator's space, the value of parameter name
+// (as a value of d) in each trial of sp, NaN where it has none.
+func (s *tpe) column(sp *tpeSplit, name string, d Distribution, pc *parzenCache) []float64 {
+	out := pc.floats(len(sp.trials))
+	for i, t := range sp.trials {
+		out[i] = math.NaN()
+		if x, ok := obsValue(t, name, d); ok {
+			out[i] = toParzen(d, x)
+		}
+	}
+	return out
+}
+
+// columns returns the column of each parameter of names, reading each
+// trial once.
+func (s *tpe) columns(sp *tpeSplit, names []string, space map[string]Distribution) [][]float64 {
+	dists := make([]Distribution, len(names))
+	for j, name := range names {
+		dists[j] = space[name]
+	}
+	n := len(sp.trials)
+	all := make([]float64, len(names)*n)
+	for i, t := range sp.trials {
+		for j, name := range names {
+			all[j*n+i] = math.NaN()
+			if x, ok := obsValue(t, name, dists[j]); ok {
+				all[j*n+i] = toParzen(dists[j], x)
+			}
+		}
+	}
+	cols := make([][]float64, len(names))
+	for j := range cols {
+		cols[j] = all[j*n : (j+1)*n : (j+1)*n]
+	}
+	return cols
+}
+
+// gather returns the values of col at idx that are not NaN, in order.
+func gather(col []float64, idx []int, pc *parzenCache) []float64 {
 	out := pc.floats(len(idx))[:0]
 	for _, i := range idx {
-		if x, ok := obsValue(sp.trials[i], name, d); ok {
-			out = append(out, toParzen(d, x))
+		if x := col[i]; !math.IsNaN(x) {
+			out = append(out, x)
 		}
 	}
 	return out
@@ -384,8 +423,16 @@ func (s *tpe) SampleJoint(v *View, number int, space map[string]Distribution) (m
 			k = max(k, len(d.Choices))
 		}
 		pc.grow(len(sp.trials), k)
-		for _, name := range names {
-			out[name] = s.sampleOne(v, sp, number, name, space[name], &pc)
+		var cols [][]float64
+		if sp.n >= s.cfg.StartupTrials {
+			cols = s.columns(sp, names, space)
+		}
+		for j, name := range names {
+			var col []float64
+			if cols != nil {
+				col = cols[j]
+			}
+			out[name] = s.sampleOne(v, sp, number, name, space[name], col, &pc)
 		}
 		return out, nil
 	}
