@@ -113,13 +113,17 @@ func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error)
 		Solver: solver, Penalty: cfg.Penalty, C: cfg.C, Tol: cfg.Tol, MaxIter: cfg.MaxIter,
 		Intercept: !cfg.NoIntercept, Standardized: scaler != nil, Rows: n, WeightSum: wsum,
 		Iterations: res.iters, Evaluations: p.evals, Violation: res.viol, Converged: res.converged,
-		Objective: cfg.C * (p.eval(theta, nil) + l1*p.l1norm(theta)),
 	}
 	if cfg.Penalty == ElasticNet {
 		m.summary.L1Ratio = cfg.L1Ratio
 	}
-	m.summary.Evaluations-- // the objective evaluation above is bookkeeping
-	m.rowsRead = p.rowsRead - int64(n)
+	m.rowsRead = p.rowsRead
+	f := res.f
+	if !res.haveF {
+		f = p.eval(theta, nil)
+		m.summary.Evaluations = p.evals - 1 // the objective evaluation is bookkeeping
+	}
+	m.summary.Objective = cfg.C * (f + l1*p.l1norm(theta))
 	if cfg.Inference {
 		if m.inference, err = inference(p, theta, m); err != nil {
 			return nil, err

@@ -13,6 +13,8 @@ type solveResult struct {
 	iters     int
 	viol      float64 // optimality violation at the end
 	converged bool
+	f         float64 // the smooth objective G at the end, if haveF
+	haveF     bool
 }
 
 const (
@@ -48,6 +50,7 @@ func lbfgsRun(ctx context.Context, p *problem, theta []float64, tol float64, max
 	res.viol = p.violation(theta, g)
 	if res.viol <= tol {
 		res.converged = true
+		res.f, res.haveF = f, true
 		return res, nil
 	}
 	S := make([][]float64, lbfgsMemory)
@@ -126,6 +129,7 @@ func lbfgsRun(ctx context.Context, p *problem, theta []float64, tol float64, max
 			break
 		}
 	}
+	res.f, res.haveF = f, true
 	return res, nil
 }
 

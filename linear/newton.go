@@ -27,9 +27,11 @@ func newHessWork(p *problem) *hessWork {
 	w := &hessWork{hessian: make([]float64, np*np)}
 	for range nb {
 		w.h = append(w.h, make([]float64, np*np))
-		w.xt = append(w.xt, make([]float64, subRows*d1))
 		w.sc = append(w.sc, make([]float64, subRows*d1))
-		w.pr = append(w.pr, make([]float64, subRows*p.nc))
+		if p.nc > 1 { // the binary pass needs no copy of the rows
+			w.xt = append(w.xt, make([]float64, subRows*d1))
+			w.pr = append(w.pr, make([]float64, subRows*p.nc))
+		}
 	}
 	return w
 }
@@ -45,11 +47,11 @@ func (p *problem) evalHess(theta, grad []float64, w *hessWork) float64 {
 		clear(g)
 		clear(h)
 		f := 0.0
-		xt, sc, pr := w.xt[b], w.sc[b], w.pr[b]
 		if nc == 1 {
-			p.partF[b] = p.binaryHessBlock(theta, g, h, sc, p.blocks[b][0], p.blocks[b][1])
+			p.partF[b] = p.binaryHessBlock(theta, g, h, w.sc[b], p.blocks[b][0], p.blocks[b][1])
 			return
 		}
+		xt, sc, pr := w.xt[b], w.sc[b], w.pr[b]
 		for lo := p.blocks[b][0]; lo < p.blocks[b][1]; lo += subRows {
 			hi := min(lo+subRows, p.blocks[b][1])
 			m := hi - lo
@@ -207,9 +209,11 @@ func newton(ctx context.Context, p *problem, theta []float64, tol float64, maxIt
 		res.viol = p.violation(theta, g)
 		if res.viol <= tol {
 			res.converged = true
+			res.f, res.haveF = f, true
 			return res, nil
 		}
 		if it == maxIter {
+			res.f, res.haveF = f, true
 			return res, nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -227,6 +231,7 @@ func newton(ctx context.Context, p *problem, theta []float64, tol float64, maxIt
 		// definite to working precision.
 		pc := newPrecond(w.hessian, np, fixed, buf, 13)
 		if pc == nil {
+			res.f, res.haveF = f, true
 			return res, nil // cannot happen for finite data; report non-convergence
 		}
 		copy(step, g)
@@ -260,6 +265,7 @@ func newton(ctx context.Context, p *problem, theta []float64, tol float64, maxIt
 			// No step lowers the objective: the float64 floor. Converged if
 			// the predicted decrease is negligible.
 			res.converged = -gd/2 <= 1e-12*max(1, math.Abs(f))
+			res.f, res.haveF = f, true
 			return res, nil
 		}
 		copy(theta, trial)
