@@ -365,25 +365,32 @@ func (s *stager) flush(sums [][32]byte) error {
 		fds[i] = sts[i].fd
 	}
 	s.mu.Unlock()
+	// On as many goroutines as the commit reads with: the last flush can
+	// be all that is left to do.
 	var (
-		err     error
-		done    int
-		created bool
+		placed  = make([]bool, len(sums))
+		created atomic.Bool
 	)
-	for ; done < len(sums); done++ {
-		var c bool
-		if c, err = s.place(sums[done], "", fds[done]); err != nil {
-			break
+	err := parallel(context.Background(), len(sums), s.workers, func(_ context.Context, _, i int) error {
+		c, err := s.place(sums[i], "", fds[i])
+		if err != nil {
+			return err
 		}
-		created = created || c
-		closeFd(fds[done])
-	}
+		if c {
+			created.Store(true)
+		}
+		closeFd(fds[i])
+		placed[i] = true
+		return nil
+	})
 	s.mu.Lock()
-	for i, st := range sts[:done] {
-		st.fd, st.synced, st.placed = -1, true, true
-		s.touched[sums[i][0]] = true
+	for i, st := range sts {
+		if placed[i] {
+			st.fd, st.synced, st.placed = -1, true, true
+			s.touched[sums[i][0]] = true
+		}
 	}
-	s.created = s.created || created
+	s.created = s.created || created.Load()
 	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("dataset: publish objects: %w", err)
