@@ -184,6 +184,7 @@ func counts(classes []string, n []int) string {
 
 // summary prints the table of the stages' scores on the test split.
 func (a *app) summary(d *data, base, tuned *result, champ int) {
+	a.printf("data      %s %s, scored on the %d test rows\n\n", d.version, d.version.ID, d.test.Len())
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\tversion\tsettings\ttest accuracy\ttest F1 (%s)\ttest ROC AUC\t\n", d.all.Classes[1])
 	for _, r := range []*result{base, tuned} {
