@@ -136,13 +136,17 @@
 //
 // On the project machine (2 cores shared with wrk and with other work, Go
 // 1.26.8), on loopback, with wrk's 32 connections: one-row predictions at
-// 35 000 requests/s, p50 0.7 ms (FastAPI + uvicorn, one worker, serving the
-// same scikit-learn model: 2 300 requests/s, 15x fewer; a bare net/http
-// handler that only reads the body: 41 000), and the same while another
-// process moves the alias every second, with no failed request. 100-row
-// requests: 13 400/s (FastAPI 350). In process, a one-row request costs
-// 1.3 us and one allocation. The README in this folder has the tables,
-// the setup and the commands (serve/testdata/loadtest.sh).
+// 30 700 requests/s, p50 0.8 ms (FastAPI + uvicorn, one worker, serving the
+// same scikit-learn model: 2 100 requests/s, 14.8x fewer; a bare net/http
+// handler that only reads the body: 36 900, so 83%), and the same while
+// another process moves the alias every second, with no failed request.
+// 100-row requests: 13 700/s, 51% of the bare handler's 27 000 (the aim
+// of 70% is not met: parsing 3 000 numbers and writing 200 probabilities
+// cost more CPU than that leaves), 61x FastAPI's 220. In process, a
+// one-row request costs 1.5 us and one allocation, a 100-row one 47-54 us;
+// arrays of plain numbers are read by one tight loop with Clinger's exact
+// fast path (the bits strconv.ParseFloat gives). The README in this folder
+// has the tables, the setup and the commands (serve/testdata/loadtest.sh).
 //
 // # Concurrency
 //
