@@ -159,6 +159,7 @@ func BenchmarkFitBreastCancerLBFGS(b *testing.B)  { benchBC(b, l2LBFGS) }
 func BenchmarkFitBreastCancerNewton(b *testing.B) { benchBC(b, l2Newton) }
 func BenchmarkFitBreastCancerCD(b *testing.B)     { benchBC(b, l2CD) }
 func BenchmarkFitBreastCancerL1CD(b *testing.B)   { benchBC(b, l1CD) }
+func BenchmarkFitBreastCancerAuto(b *testing.B)   { benchBC(b, l2Auto) }
 
 func BenchmarkFit100kx100LBFGS(b *testing.B)  { benchSynth(b, 100_000, 100, l2LBFGS) }
 func BenchmarkFit100kx100Newton(b *testing.B) { benchSynth(b, 100_000, 100, l2Newton) }

@@ -29,7 +29,7 @@ const (
 // binary problems start from a fit on a subsample, whose Hessian becomes
 // the initial Hessian approximation (see subsampleStart).
 func lbfgs(ctx context.Context, p *problem, theta []float64, tol float64, maxIter int) (solveResult, error) {
-	pc, err := subsampleStart(ctx, p, theta, tol)
+	pc, err := subsampleStart(ctx, p, theta, tol, maxIter)
 	if err != nil {
 		return solveResult{}, err
 	}
@@ -105,6 +105,10 @@ func lbfgsRun(ctx context.Context, p *problem, theta []float64, tol float64, max
 		if !ok {
 			if count > 0 {
 				count = 0 // drop the curvature pairs and retry along -g
+				continue
+			}
+			if pc != nil {
+				pc = nil // drop the preconditioner too
 				continue
 			}
 			break // no decrease along the gradient: we are at the float floor

@@ -48,8 +48,14 @@ func subsampleStep(p *problem) int {
 	return p.n / m
 }
 
+// subMinClassRows is the weighted rows each class needs in the subsample,
+// per parameter; with fewer, its fit and Hessian say too little about the
+// full problem and the fit starts from theta as usual.
+const subMinClassRows = 4
+
 // subsample returns the problem on rows 0, step, 2*step, ... of p, reading
-// p's X in place, with row weights scaled so that they sum to p's.
+// p's X in place, with row weights scaled so that they sum to p's, or nil
+// when a class has too few rows (or too little weight) in it.
 func subsample(p *problem, step int) *problem {
 	m := (p.n + step - 1) / step
 	y := make([]int, m)
@@ -58,16 +64,23 @@ func subsample(p *problem, step int) *problem {
 	for _, w := range p.sw {
 		wAll += w
 	}
+	rows := make([]int, p.k)
 	for i := range m {
 		y[i] = p.y[i*step]
 		sw[i] = p.sw[i*step]
 		wSub += sw[i]
-	}
-	if wSub > 0 {
-		r := wAll / wSub
-		for i := range sw {
-			sw[i] *= r
+		if sw[i] > 0 {
+			rows[y[i]]++
 		}
+	}
+	for _, r := range rows {
+		if r < subMinClassRows*p.nparams() {
+			return nil
+		}
+	}
+	r := wAll / wSub
+	for i := range sw {
+		sw[i] *= r
 	}
 	return newProblem(p.x, p.stride*step, m, p.d, y, sw, p.k, p.fitB, p.l2, p.l1, p.threads)
 }
@@ -141,14 +154,17 @@ func (pc *precond) solve(v []float64) {
 // subsampleStart moves theta to the optimum of a subsample of p (when p is
 // large enough to gain from it) and returns the subsample's Hessian there
 // as a preconditioner, or nil.
-func subsampleStart(ctx context.Context, p *problem, theta []float64, tol float64) (*precond, error) {
+func subsampleStart(ctx context.Context, p *problem, theta []float64, tol float64, maxIter int) (*precond, error) {
 	step := subsampleStep(p)
 	if step == 0 {
 		return nil, nil
 	}
 	sub := subsample(p, step)
+	if sub == nil {
+		return nil, nil
+	}
 	start := append([]float64(nil), theta...)
-	if _, err := lbfgsRun(ctx, sub, theta, tol, subMaxIter, subFtol, nil); err != nil {
+	if _, err := lbfgsRun(ctx, sub, theta, tol, min(subMaxIter, maxIter), subFtol, nil); err != nil {
 		return nil, err
 	}
 	np := p.nparams()

@@ -78,3 +78,27 @@ func TestSubsampleStart(t *testing.T) {
 		})
 	}
 }
+
+// TestSubsampleRareClass checks that a class too rare for the subsample
+// turns the subsample start off, and that the fit still converges.
+func TestSubsampleRareClass(t *testing.T) {
+	p := signalProblem(40_000, 5, 1, true, 4)
+	for i := range p.y {
+		p.y[i] = 0
+		if i%2000 == 7 {
+			p.y[i] = 1
+		}
+	}
+	step := subsampleStep(p)
+	if step == 0 {
+		t.Fatalf("subsampleStep(%d rows) = 0, want a subsample", p.n)
+	}
+	if sub := subsample(p, step); sub != nil {
+		t.Errorf("subsample with %d rows of class 1 = %d rows, want nil", p.n/2000, sub.n)
+	}
+	theta := make([]float64, p.nparams())
+	res, err := lbfgs(context.Background(), p, theta, 1e-4, 200)
+	if err != nil || !res.converged {
+		t.Errorf("lbfgs: %v, converged %v", err, res.converged)
+	}
+}
