@@ -83,7 +83,7 @@ func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error)
 	if cfg.Inference && k != 2 {
 		return nil, fmt.Errorf("%w: Inference is for binary models, have %d classes", ErrConfig, k)
 	}
-	solver := chooseSolver(cfg, p.nc, d)
+	solver := chooseSolver(cfg, p)
 	var res solveResult
 	switch solver {
 	case LBFGS:
