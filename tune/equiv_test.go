@@ -135,14 +135,14 @@ func TestLogPDFFastPaths(t *testing.T) {
 						if d.Kind != CategoricalKind {
 							pts[2], pts[3] = d.Low, d.High
 						}
-						got := pe.logPDFCached([][]float64{pts}, &pc)
+						got := pe.logPDFCached([][]float64{pts}, &pc, false)
 						buf := make([]float64, len(pe.w))
 						var disc []int
 						if d.Kind != CategoricalKind && pe.dims[0].q > 0 {
 							disc = []int{0}
 						}
 						for c := range pts {
-							want := pe.densePoint(buf, make([]float64, len(pe.w)), disc, [][]float64{pts}, c)
+							want := pe.densePoint(buf, make([]float64, len(pe.w)), disc, [][]float64{pts}, c, false)
 							if math.Float64bits(got[c]) != math.Float64bits(want) {
 								t.Errorf("%v %s n=%d clustered=%v: logPDF(%v) = %v, densePoint %v", d, pname, n, clustered, pts[c], got[c], want)
 							}
@@ -150,6 +150,86 @@ func TestLogPDFFastPaths(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestFastExp checks fastExp against math.Exp over the range of the terms
+// of a log-sum-exp: the error bound of approxError assumes under 1e-14.
+func TestFastExp(t *testing.T) {
+	worst := 0.0
+	for i := 0; i <= 400000; i++ {
+		x := -40 * float64(i) / 400000
+		worst = max(worst, math.Abs(fastExp(x)/math.Exp(x)-1))
+	}
+	if worst > 1e-14 {
+		t.Errorf("fastExp relative error up to %g, want under 1e-14", worst)
+	}
+	if got := fastExp(0); got != 1 {
+		t.Errorf("fastExp(0) = %v, want 1", got)
+	}
+}
+
+// TestBestCandidate checks that ranking the candidates with fast
+// exponentials first chooses the candidate that exact scores choose, with
+// univariate and multivariate estimators, including candidates tied on
+// purpose.
+func TestBestCandidate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	space := []Distribution{
+		{Kind: FloatKind, Low: -5, High: 10},
+		{Kind: FloatKind, Low: 1e-4, High: 1, Log: true},
+		{Kind: IntKind, Low: 1, High: 64, Step: 1, Log: true},
+		{Kind: IntKind, Low: 0, High: 20, Step: 2},
+		{Kind: CategoricalKind, Choices: []string{"a", "b", "c"}},
+	}
+	for j, d := range space {
+		d, err := d.normalize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		space[j] = d
+	}
+	exactBest := func(l, g *parzen, cand [][]float64) int {
+		ll, lg := l.logPDF(cand), g.logPDF(cand)
+		best, bestScore := 0, ll[0]-lg[0]
+		for c := 1; c < len(ll); c++ {
+			if score := ll[c] - lg[c]; score > bestScore {
+				best, bestScore = c, score
+			}
+		}
+		return best
+	}
+	p := parzenParams{considerPrior: true, priorWeight: 1, magicClip: true, weights: DefaultWeights}
+	for trial := range 300 {
+		multivariate := trial%3 == 0
+		dists := []Distribution{space[trial%len(space)]}
+		if multivariate {
+			dists = space
+		}
+		p.multivariate = multivariate
+		n := []int{1, 10, 100, 1000}[trial%4]
+		nBelow := min(DefaultGamma(n), n)
+		obs := func(k int) [][]float64 {
+			cols := make([][]float64, len(dists))
+			for j, d := range dists {
+				for range k {
+					cols[j] = append(cols[j], toParzen(d, sampleUniform(rng, d)))
+				}
+			}
+			return cols
+		}
+		var pc parzenCache
+		l := newParzenCached(obs(nBelow), dists, p, &pc)
+		g := newParzenCached(obs(n-nBelow), dists, p, &pc)
+		cand := l.sample(rng, 24)
+		if trial%2 == 1 {
+			for j := range cand {
+				cand[j][5] = cand[j][17] // a tie, to be broken by index
+			}
+		}
+		if got, want := bestCandidate(l, g, cand, &pc), exactBest(l, g, cand); got != want {
+			t.Errorf("case %d (n=%d, multivariate %v): bestCandidate = %d, exact scores choose %d", trial, n, multivariate, got, want)
 		}
 	}
 }

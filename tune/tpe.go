@@ -395,18 +395,64 @@ func (s *tpe) compare(rng *rand.Rand, below, above [][]float64, dists []Distribu
 	l := newParzenCached(below, dists, s.params, pc)
 	g := newParzenCached(above, dists, s.params, pc)
 	cand := l.sample(rng, s.cfg.Candidates)
-	ll, lg := l.logPDFCached(cand, pc), g.logPDFCached(cand, pc)
-	best, bestScore := 0, ll[0]-lg[0]
-	for c := 1; c < len(ll); c++ {
-		if score := ll[c] - lg[c]; score > bestScore {
-			best, bestScore = c, score
-		}
-	}
+	best := bestCandidate(l, g, cand, pc)
 	out := make([]float64, len(dists))
 	for j := range dists {
 		out[j] = cand[j][best]
 	}
 	return out
+}
+
+// bestCandidate returns the first of the candidates cand (laid out as
+// parzen.sample returns them) with the highest log l - log g.
+//
+// It scores them all with fast exponentials first, each score within
+// tol/2 of its exact value (approxError, twice). A candidate scored more
+// than tol below the best fast score is more than tol/2 below that
+// candidate's exact score, so it cannot have the highest exact score; only
+// the others (usually one) get exact scores, and the choice is the one
+// that exact scores of all the candidates give.
+func bestCandidate(l, g *parzen, cand [][]float64, pc *parzenCache) int {
+	exact := func(idx []int) int {
+		sub := make([][]float64, len(cand))
+		for j := range cand {
+			sub[j] = make([]float64, len(idx))
+			for k, c := range idx {
+				sub[j][k] = cand[j][c]
+			}
+		}
+		ll, lg := l.logPDFCached(sub, pc, false), g.logPDFCached(sub, pc, false)
+		best, bestScore := 0, ll[0]-lg[0]
+		for k := 1; k < len(ll); k++ {
+			if score := ll[k] - lg[k]; score > bestScore {
+				best, bestScore = k, score
+			}
+		}
+		return idx[best]
+	}
+	size := len(cand[0])
+	all := make([]int, size)
+	for c := range all {
+		all[c] = c
+	}
+	ll, lg := l.logPDFCached(cand, pc, true), g.logPDFCached(cand, pc, true)
+	top, size2 := math.Inf(-1), 0.0
+	for c := range size {
+		score := ll[c] - lg[c]
+		if math.IsNaN(score) || math.IsInf(score, 0) {
+			return exact(all)
+		}
+		top = max(top, score)
+		size2 = max(size2, math.Abs(ll[c])+math.Abs(lg[c]))
+	}
+	tol := 2 * (approxError(len(l.w), size2) + approxError(len(g.w), size2))
+	var near []int
+	for c := range size {
+		if ll[c]-lg[c] >= top-tol {
+			near = append(near, c)
+		}
+	}
+	return exact(near)
 }
 
 // SampleJoint samples the search space when a trial starts: jointly with
