@@ -55,7 +55,7 @@ func TestBestKeys(t *testing.T) {
 func TestSortedOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 5, 63, 64, 65, 500, 2000} {
-		for _, kind := range []string{"uniform", "ties", "zeros", "wide"} {
+		for _, kind := range []string{"uniform", "ties", "zeros", "wide", "straddle", "logint"} {
 			xs := make([]float64, n)
 			for i := range xs {
 				switch kind {
@@ -67,6 +67,10 @@ func TestSortedOrder(t *testing.T) {
 					xs[i] = []float64{0, math.Copysign(0, -1), 1e-300, -1e-300}[rng.IntN(4)]
 				case "wide":
 					xs[i] = math.Ldexp(rng.NormFloat64(), rng.IntN(200)-100)
+				case "straddle": // keys far apart in bits, close in value
+					xs[i] = []float64{math.Nextafter(1, 0), 1, math.Nextafter(1, 2)}[rng.IntN(3)]
+				case "logint":
+					xs[i] = math.Log(float64(1 + rng.IntN(64)))
 				}
 			}
 			want := make([]int32, n)

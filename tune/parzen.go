@@ -1,7 +1,6 @@
 package tune
 
 import (
-	"cmp"
 	"math"
 	"math/bits"
 	"math/rand/v2"
@@ -91,9 +90,15 @@ func (pc *parzenCache) reset() {
 func (pc *parzenCache) grow(n, k int) {
 	n += 64
 	nf := max(10, 2*k+4) * n
-	pc.f = slices.Grow(pc.f[:0], nf)[:nf]
-	pc.i = slices.Grow(pc.i[:0], 3*n)[:3*n]
-	pc.u = slices.Grow(pc.u[:0], 2*n+n/64)[:2*n+n/64]
+	if len(pc.f) < nf {
+		pc.f = make([]float64, nf)
+	}
+	if len(pc.i) < 3*n {
+		pc.i = make([]int32, 3*n)
+	}
+	if len(pc.u) < 2*n+n/64 {
+		pc.u = make([]uint64, 2*n+n/64)
+	}
 	pc.reset()
 }
 
@@ -395,27 +400,49 @@ func sortedOrder(xs []float64, pc *parzenCache) []int32 {
 		})
 		return order
 	}
-	// Bucket sort on keys that order as the values do: one pass on the
-	// 11 highest bits in which the keys differ, stable, then a stable
-	// insertion sort in each bucket (a comparison sort for big ones).
+	// Bucket sort on keys that order as the values do.
 	keys, tmpK, tmpO := pc.uint64s(n), pc.uint64s(n), pc.int32s(n)
-	lo, hi := uint64(math.MaxUint64), uint64(0)
 	for i, x := range xs {
 		b := math.Float64bits(x + 0) // -0 + 0 = +0
-		k := b ^ (uint64(int64(b)>>63) | 1<<63)
-		keys[i] = k
+		keys[i] = b ^ (uint64(int64(b)>>63) | 1<<63)
+	}
+	bucketSort(keys, order, tmpK, tmpO)
+	return order
+}
+
+// bucketSort sorts keys, and order with them, by key, keeping the order of
+// equal keys: one stable pass on the highest bits of key - min (up to 11),
+// then the same in each bucket, with an insertion sort for small ones. tmpK and tmpO are scratch of the same length.
+func bucketSort(keys []uint64, order []int32, tmpK []uint64, tmpO []int32) {
+	n := len(keys)
+	if n <= 32 {
+		for i := 1; i < n; i++ {
+			k, o := keys[i], order[i]
+			j := i
+			for ; j > 0 && keys[j-1] > k; j-- {
+				keys[j], order[j] = keys[j-1], order[j-1]
+			}
+			keys[j], order[j] = k, o
+		}
+		return
+	}
+	lo, hi := keys[0], keys[0]
+	for _, k := range keys {
 		lo, hi = min(lo, k), max(hi, k)
 	}
 	if lo == hi {
-		return order
+		return // all equal: already in order
 	}
-	const digitBits = 11
-	shift := max(bits.Len64(lo^hi)-digitBits, 0)
-	var counts [1<<digitBits + 1]int32
+	digitBits := min(11, bits.Len(uint(n))+1)
+	// hi-lo >> shift is at least half the number of buckets: lo and hi
+	// land in different ones.
+	shift := max(bits.Len64(hi-lo)-digitBits, 0)
+	var counts [1<<11 + 1]int32
+	nb := 1 << digitBits
 	for _, k := range keys {
 		counts[(k-lo)>>shift+1]++
 	}
-	for d := 1; d < len(counts); d++ {
+	for d := 1; d <= nb; d++ {
 		counts[d] += counts[d-1]
 	}
 	starts := counts // counts[d] is where bucket d starts
@@ -424,47 +451,13 @@ func sortedOrder(xs []float64, pc *parzenCache) []int32 {
 		tmpK[starts[d]], tmpO[starts[d]] = k, order[i]
 		starts[d]++
 	}
-	keys, order = tmpK, tmpO
-	for d := range len(counts) - 1 {
+	copy(keys, tmpK[:n])
+	copy(order, tmpO[:n])
+	for d := range nb {
 		b0, b1 := int(counts[d]), int(counts[d+1])
-		if b1-b0 < 2 {
-			continue
+		if b1-b0 > 1 {
+			bucketSort(keys[b0:b1], order[b0:b1], tmpK[b0:b1], tmpO[b0:b1])
 		}
-		bk, bo := keys[b0:b1], order[b0:b1]
-		if b1-b0 > 32 {
-			sortKeyed(bk, bo)
-			continue
-		}
-		for i := 1; i < len(bk); i++ {
-			k, o := bk[i], bo[i]
-			j := i
-			for ; j > 0 && bk[j-1] > k; j-- {
-				bk[j], bo[j] = bk[j-1], bo[j-1]
-			}
-			bk[j], bo[j] = k, o
-		}
-	}
-	return order
-}
-
-// sortKeyed sorts keys and their indices by key, ties by index.
-func sortKeyed(keys []uint64, idx []int32) {
-	type pair struct {
-		k uint64
-		i int32
-	}
-	ps := make([]pair, len(keys))
-	for j := range ps {
-		ps[j] = pair{keys[j], idx[j]}
-	}
-	slices.SortFunc(ps, func(a, b pair) int {
-		if c := cmp.Compare(a.k, b.k); c != 0 {
-			return c
-		}
-		return int(a.i - b.i)
-	})
-	for j, p := range ps {
-		keys[j], idx[j] = p.k, p.i
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 )
 
 // TPEConfig configures the Tree-structured Parzen Estimator sampler. The
@@ -82,6 +83,33 @@ func DefaultWeights(n int) []float64 {
 type tpe struct {
 	cfg    TPEConfig
 	params parzenParams
+
+	// spare is scratch memory for the next call to SampleJoint, nil while
+	// a call uses it (a concurrent call then makes its own). It holds
+	// nothing that changes what is sampled.
+	mu    sync.Mutex
+	spare *parzenCache
+}
+
+// scratch returns scratch memory for one call, to hand back with
+// putScratch.
+func (s *tpe) scratch() *parzenCache {
+	s.mu.Lock()
+	pc := s.spare
+	s.spare = nil
+	s.mu.Unlock()
+	if pc == nil {
+		pc = &parzenCache{}
+	}
+	// Weights are per call: the weights function is the caller's.
+	pc.n, pc.w, pc.logW = pc.n[:0], pc.w[:0], pc.logW[:0]
+	return pc
+}
+
+func (s *tpe) putScratch(pc *parzenCache) {
+	s.mu.Lock()
+	s.spare = pc
+	s.mu.Unlock()
 }
 
 var _ JointSampler = (*tpe)(nil)
@@ -463,7 +491,8 @@ func (s *tpe) SampleJoint(v *View, number int, space map[string]Distribution) (m
 	names := sortedNames(space)
 	out := make(map[string]float64, len(names))
 	if !s.cfg.Multivariate || sp.n < s.cfg.StartupTrials {
-		var pc parzenCache // weights and scratch shared by the parameters
+		pc := s.scratch() // weights and scratch shared by the parameters
+		defer s.putScratch(pc)
 		k := 0
 		for _, d := range space {
 			k = max(k, len(d.Choices))
@@ -478,7 +507,7 @@ func (s *tpe) SampleJoint(v *View, number int, space map[string]Distribution) (m
 			if cols != nil {
 				col = cols[j]
 			}
-			out[name] = s.sampleOne(v, sp, number, name, space[name], col, &pc)
+			out[name] = s.sampleOne(v, sp, number, name, space[name], col, pc)
 		}
 		return out, nil
 	}
