@@ -2,6 +2,7 @@ package tune
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -234,6 +235,47 @@ func TestBestCandidate(t *testing.T) {
 		}
 		if got, want := bestCandidate(l, g, cand, &pc), exactBest(l, g, cand); got != want {
 			t.Errorf("case %d (n=%d, multivariate %v): bestCandidate = %d, exact scores choose %d", trial, n, multivariate, got, want)
+		}
+	}
+}
+
+// TestColumnCache checks that a TPE sampler that reads a growing trial
+// list through its cache samples what a fresh sampler samples, with the
+// list's array shared between views (as a study shares it), copied, cut
+// short, and with the space changing.
+func TestColumnCache(t *testing.T) {
+	space := benchSpaces["mixed5"]
+	other := map[string]Distribution{"x1": space["x1"], "c": space["c"]}
+	all := benchView(300, space).Trials
+	all = all[:len(all):len(all)]
+	cached := NewTPE(4).(JointSampler)
+	for k, n := range []int{20, 21, 25, 60, 60, 61, 40, 200, 201, 300} {
+		v := &View{Trials: all[:n]}
+		sp := space
+		switch k {
+		case 3:
+			v.Trials = slices.Clone(all[:n]) // another array, other values
+			for i := range v.Trials {
+				ps := maps.Clone(v.Trials[i].Params)
+				ps["x1"] = 10 - ps["x1"].(float64)
+				v.Trials[i].Params = ps
+			}
+		case 4:
+			sp = other
+		case 5:
+			v.Running = []FrozenTrial{all[n]} // a running trial, for the liar
+			v.Running[0].State = Running
+		}
+		got, err := cached.SampleJoint(v, n+1, sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := NewTPE(4).(JointSampler).SampleJoint(v, n+1, sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := gocmp.Diff(want, got); diff != "" {
+			t.Errorf("view %d (n=%d): cached sampler (-fresh +cached):\n%s", k, n, diff)
 		}
 	}
 }

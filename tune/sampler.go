@@ -30,7 +30,9 @@ type View struct {
 // view, number, name and distribution must give the same value, whatever
 // was sampled before. The samplers of this package derive their random
 // numbers from their seed, the trial number and the parameter name, and keep
-// no state between calls.
+// no state between calls that changes what they sample (TPE keeps scratch
+// memory, and the parameter values of the trials it has read, for a view
+// that extends the same trial list).
 type Sampler interface {
 	Sample(v *View, number int, name string, d Distribution) (float64, error)
 }

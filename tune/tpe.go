@@ -89,6 +89,43 @@ type tpe struct {
 	// nothing that changes what is sampled.
 	mu    sync.Mutex
 	spare *parzenCache
+	cols  *columnCache // nil while a call uses it
+}
+
+// columnCache holds the parameter values of the trials of a view, by
+// parameter, for a later view that extends the same trial list (a study
+// gives each trial a view that shares the finished trials of the one
+// before): trials are immutable, so only the new ones are read.
+type columnCache struct {
+	trials []FrozenTrial // the Trials read (held, so that the array is not reused)
+	names  []string
+	dists  []Distribution
+	cols   [][]float64 // cols[j][i]: names[j] of trials[i] in the estimator's space, NaN if none
+}
+
+// update brings the cache to trials, starting over unless trials extends
+// the same array with the same parameters.
+func (cc *columnCache) update(trials []FrozenTrial, names []string, dists []Distribution) {
+	same := len(cc.trials) > 0 && len(trials) >= len(cc.trials) && &trials[0] == &cc.trials[0] &&
+		slices.Equal(names, cc.names) && slices.EqualFunc(dists, cc.dists, Distribution.Equal)
+	if !same {
+		cc.names, cc.dists = slices.Clone(names), slices.Clone(dists)
+		cc.cols = make([][]float64, len(names))
+		cc.trials = nil
+	}
+	for i := len(cc.trials); i < len(trials); i++ {
+		t := &trials[i]
+		for j, name := range names {
+			x, ok := obsValue(t, name, dists[j])
+			if ok {
+				x = toParzen(dists[j], x)
+			} else {
+				x = math.NaN()
+			}
+			cc.cols[j] = append(cc.cols[j], x)
+		}
+	}
+	cc.trials = trials
 }
 
 // scratch returns scratch memory for one call, to hand back with
@@ -191,6 +228,7 @@ func safeWeights(f func(int) []float64) func(int) []float64 {
 // tpeSplit is the ranking of a view's trials that TPE works from.
 type tpeSplit struct {
 	trials       []*FrozenTrial // complete, pruned and (liar) running, by number
+	src          []int          // index of each of trials in the view's Trials, -1 if running
 	n            int            // complete and pruned
 	below, above []int          // indices into trials, ascending
 }
@@ -201,14 +239,16 @@ type tpeSplit struct {
 // running trials.
 func (s *tpe) split(v *View) *tpeSplit {
 	sp := &tpeSplit{trials: make([]*FrozenTrial, 0, len(v.Trials)+len(v.Running))}
+	sp.src = make([]int, 0, cap(sp.trials))
 	keys := make([]rankKey, 0, cap(sp.trials))
 	sign := 1.0
 	if v.Direction == Maximize {
 		sign = -1
 	}
-	add := func(t *FrozenTrial, k rankKey) {
+	add := func(t *FrozenTrial, k rankKey, src int) {
 		sp.trials = append(sp.trials, t)
 		keys = append(keys, k)
+		sp.src = append(sp.src, src)
 	}
 	ri := 0
 	addRunning := func(upTo int) {
@@ -216,7 +256,7 @@ func (s *tpe) split(v *View) *tpeSplit {
 			return
 		}
 		for ; ri < len(v.Running) && v.Running[ri].Number < upTo; ri++ {
-			add(&v.Running[ri], rankKey{math.Inf(1), math.Inf(1)})
+			add(&v.Running[ri], rankKey{math.Inf(1), math.Inf(1)}, -1)
 		}
 	}
 	for i := range v.Trials {
@@ -224,18 +264,18 @@ func (s *tpe) split(v *View) *tpeSplit {
 		addRunning(t.Number)
 		switch t.State {
 		case Complete:
-			add(t, rankKey{math.Inf(-1), sign * t.Value})
+			add(t, rankKey{math.Inf(-1), sign * t.Value}, i)
 			sp.n++
 		case Pruned:
 			if step, ok := t.LastStep(); ok {
 				iv := t.Intermediate[step]
 				if math.IsNaN(iv) {
-					add(t, rankKey{-float64(step), math.Inf(1)})
+					add(t, rankKey{-float64(step), math.Inf(1)}, i)
 				} else {
-					add(t, rankKey{-float64(step), sign * iv})
+					add(t, rankKey{-float64(step), sign * iv}, i)
 				}
 			} else {
-				add(t, rankKey{1, 0})
+				add(t, rankKey{1, 0}, i)
 			}
 			sp.n++
 		}
@@ -362,27 +402,41 @@ func (s *tpe) column(sp *tpeSplit, name string, d Distribution, pc *parzenCache)
 	return out
 }
 
-// columns returns the column of each parameter of names, reading each
-// trial once.
-func (s *tpe) columns(sp *tpeSplit, names []string, space map[string]Distribution) [][]float64 {
+// columns returns the column of each parameter of names: its value in
+// each trial of sp (see column), from the cache of the trials' values
+// where it can.
+func (s *tpe) columns(v *View, sp *tpeSplit, names []string, space map[string]Distribution) [][]float64 {
 	dists := make([]Distribution, len(names))
 	for j, name := range names {
 		dists[j] = space[name]
 	}
+	s.mu.Lock()
+	cc := s.cols
+	s.cols = nil
+	s.mu.Unlock()
+	if cc == nil {
+		cc = &columnCache{}
+	}
+	cc.update(v.Trials, names, dists)
 	n := len(sp.trials)
 	all := make([]float64, len(names)*n)
-	for i, t := range sp.trials {
-		for j, name := range names {
-			all[j*n+i] = math.NaN()
-			if x, ok := obsValue(t, name, dists[j]); ok {
-				all[j*n+i] = toParzen(dists[j], x)
+	cols := make([][]float64, len(names))
+	for j, name := range names {
+		cols[j] = all[j*n : (j+1)*n : (j+1)*n]
+		for i, src := range sp.src {
+			if src >= 0 {
+				cols[j][i] = cc.cols[j][src]
+				continue
+			}
+			cols[j][i] = math.NaN()
+			if x, ok := obsValue(sp.trials[i], name, dists[j]); ok {
+				cols[j][i] = toParzen(dists[j], x)
 			}
 		}
 	}
-	cols := make([][]float64, len(names))
-	for j := range cols {
-		cols[j] = all[j*n : (j+1)*n : (j+1)*n]
-	}
+	s.mu.Lock()
+	s.cols = cc
+	s.mu.Unlock()
 	return cols
 }
 
@@ -500,7 +554,7 @@ func (s *tpe) SampleJoint(v *View, number int, space map[string]Distribution) (m
 		pc.grow(len(sp.trials), k)
 		var cols [][]float64
 		if sp.n >= s.cfg.StartupTrials {
-			cols = s.columns(sp, names, space)
+			cols = s.columns(v, sp, names, space)
 		}
 		for j, name := range names {
 			var col []float64
