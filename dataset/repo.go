@@ -167,9 +167,10 @@ func OpenWith(dir string, opts Options) (*Repo, error) {
 
 func openBolt(path string, timeout time.Duration, readOnly bool) (*bbolt.DB, error) {
 	db, err := bbolt.Open(path, 0o644, &bbolt.Options{
-		Timeout:      timeout,
-		ReadOnly:     readOnly,
-		FreelistType: bbolt.FreelistMapType,
+		Timeout:         timeout,
+		ReadOnly:        readOnly,
+		FreelistType:    bbolt.FreelistMapType,
+		InitialMmapSize: indexMmapSize,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
@@ -177,8 +178,15 @@ func openBolt(path string, timeout time.Duration, readOnly bool) (*bbolt.DB, err
 		}
 		return nil, fmt.Errorf("dataset: open %s: %w", path, err)
 	}
+	if indexMmapSize > 0 {
+		db.AllocSize = indexAllocSize
+	}
 	return db, nil
 }
+
+// indexAllocSize is the step in which index.db grows once it is larger
+// than its map (bbolt's default is 16 MiB).
+const indexAllocSize = 4 << 20
 
 // Dir returns the repository's folder, as given to Open.
 func (r *Repo) Dir() string { return r.dir }

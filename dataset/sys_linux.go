@@ -251,3 +251,11 @@ func (s *source) Read(p []byte) (int, error) {
 }
 
 func (s *source) Close() error { return unix.Close(s.fd) }
+
+// indexMmapSize is the address space bbolt maps index.db into at once
+// (256 MiB on 64-bit systems, 1 MiB on 32-bit ones): a commit that adds
+// thousands of hash cache entries otherwise grows the map several times
+// in its transaction, and bbolt copies every node touched so far to the
+// heap at each growth. The file itself grows in steps of indexAllocSize.
+// (Not on Windows, where bbolt makes the file as large as the map.)
+const indexMmapSize = 1 << (20 + 8*(^uint(0)>>63))

@@ -40,3 +40,6 @@ func isExist(error) bool                      { return false }
 const haveAt = false
 
 func openFileLimit() int { return 0 }
+
+// indexMmapSize: bbolt's default (see sys_linux.go).
+const indexMmapSize = 0
