@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
+	"sync"
 	"time"
 
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -46,7 +46,8 @@ type env struct {
 	// prog is how the user runs the program, for the hints it prints.
 	prog string
 	// code identifies the code that runs (see codeIdentity); "" means
-	// unknown, which turns caching off.
+	// unknown, which turns caching off. It is called several times per
+	// command, so it should remember its answer.
 	code func() string
 	// now is the clock; nil means time.Now.
 	now func() time.Time
@@ -55,7 +56,7 @@ type env struct {
 }
 
 func defaultEnv() env {
-	return env{prog: progName(), code: codeIdentity, timeout: 5 * time.Second}
+	return env{prog: progName(), code: sync.OnceValue(codeIdentity), timeout: 5 * time.Second}
 }
 
 // codeIdentity names the code of this build, for the cache key: the VCS
@@ -64,23 +65,16 @@ func defaultEnv() env {
 // SHA-256 of the executable itself (what `go run` builds from a checkout:
 // Go builds are reproducible, so the same source, toolchain and flags
 // give the same bytes). "" when none of them can be had: no caching then.
+// It reads the build information through track.ReproTags, the tags every
+// run records, so the cache key and the run agree on the revision.
 func codeIdentity() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		var rev, modified string
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				modified = s.Value
-			}
-		}
-		if rev != "" && modified == "false" {
-			return "vcs:" + rev
-		}
-		if v := bi.Main.Version; v != "" && v != "(devel)" && rev == "" {
-			return "module:" + bi.Main.Path + "@" + v
-		}
+	tags := track.ReproTags()
+	rev, dirty := tags[track.TagGitCommit], tags[track.TagGitDirty]
+	if rev != "" && dirty == "false" {
+		return "vcs:" + rev
+	}
+	if v := tags[track.TagModuleVersion]; rev == "" && v != "" && v != "(devel)" {
+		return "module:" + tags[track.TagModule] + "@" + v
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -18,8 +18,7 @@ import (
 const defaultTrials = 10
 
 func runFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
-	trials := fs.Int("trials", defaultTrials, "number of tuning trials")
-	force := fs.Bool("force", false, "train again even when a cached result fits")
+	trials, force := stageFlags(fs, true)
 	return func(ctx context.Context) error {
 		if *trials < 1 {
 			return &usageError{"-trials must be at least 1"}
@@ -29,19 +28,28 @@ func runFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 }
 
 func baselineFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
-	force := fs.Bool("force", false, "train again even when a cached result fits")
+	_, force := stageFlags(fs, false)
 	return func(ctx context.Context) error { return a.pipeline(ctx, true, false, 0, *force) }
 }
 
 func tuneFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
-	trials := fs.Int("trials", defaultTrials, "number of tuning trials")
-	force := fs.Bool("force", false, "train again even when a cached result fits")
+	trials, force := stageFlags(fs, true)
 	return func(ctx context.Context) error {
 		if *trials < 1 {
 			return &usageError{"-trials must be at least 1"}
 		}
 		return a.pipeline(ctx, false, true, *trials, *force)
 	}
+}
+
+// stageFlags adds -force, and -trials when the command tunes.
+func stageFlags(fs *flag.FlagSet, tunes bool) (trials *int, force *bool) {
+	trials = new(int)
+	if tunes {
+		fs.IntVar(trials, "trials", defaultTrials, "number of tuning trials")
+	}
+	force = fs.Bool("force", false, "train again even when a cached result fits")
+	return trials, force
 }
 
 // pipeline versions the data, runs the stages asked for and sets the
@@ -239,7 +247,8 @@ func promoteFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		return a.moved(ev)
+		a.moved(ev)
+		return nil
 	}
 }
 
@@ -262,11 +271,12 @@ func rollbackFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		return a.moved(ev)
+		a.moved(ev)
+		return nil
 	}
 }
 
-func (a *app) moved(ev registry.AliasEvent) error {
+func (a *app) moved(ev registry.AliasEvent) {
 	switch {
 	case ev.Seq == 0 || ev.From == ev.To:
 		a.printf("@champion already points at %s v%d\n", modelName, ev.To)
@@ -275,7 +285,6 @@ func (a *app) moved(ev registry.AliasEvent) error {
 	default:
 		a.printf("@champion: %s v%d -> v%d (a running `serve` switches within a poll)\n", modelName, ev.From, ev.To)
 	}
-	return nil
 }
 
 func runsFlags(fs *flag.FlagSet, a *app) func(context.Context) error {

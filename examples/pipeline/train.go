@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
 	"time"
@@ -106,7 +107,6 @@ type result struct {
 	// For tuning: the best trial and its cross-validated F1.
 	bestTrial int
 	bestCV    float64
-	params    map[string]string
 }
 
 // experiment returns the pipeline's experiment.
@@ -130,7 +130,7 @@ func (a *app) lookup(ctx context.Context, exp *track.Experiment, key string, d *
 		return nil, "", err
 	}
 	rec := recs[0]
-	short := shortID(rec.ID)
+	short := rec.ID
 	ref := rec.Tags[tagVersion]
 	v, b, err := a.reg.Open(ctx, modelName, ref)
 	if err != nil {
@@ -150,7 +150,7 @@ func (a *app) lookup(ctx context.Context, exp *track.Experiment, key string, d *
 	if got := rec.Metrics["test_f1"]; got.Value != rep.F1 {
 		return nil, fmt.Sprintf("v%s scores F1 %.4f, not the %.4f run %s recorded", ref, rep.F1, got.Value, short), nil
 	}
-	r := &result{stage: rec.Tags[tagStage], runID: rec.ID, version: v, model: m, test: rep, cached: true, params: rec.Params}
+	r := &result{stage: rec.Tags[tagStage], runID: rec.ID, version: v, model: m, test: rep, cached: true}
 	if s, ok := rec.Tags[tagBestTrial]; ok {
 		r.bestTrial, _ = strconv.Atoi(s)
 		r.bestCV = rec.Metrics["best_cv_f1"].Value
@@ -296,12 +296,11 @@ func (a *app) baseline(ctx context.Context, exp *track.Experiment, d *data, forc
 	if r, err := a.cached(ctx, exp, "baseline", key, d, force); err != nil || r != nil {
 		if r != nil {
 			a.printf("baseline  cached: run %s with the same data, settings and code; model v%d read back and checked (test F1 %.4f)\n",
-				shortID(r.runID), r.version.Number, r.test.F1)
+				r.runID, r.version.Number, r.test.F1)
 		}
 		return r, err
 	}
-	params := paramsOf(cfg)
-	run, err := a.startRun(ctx, exp, "baseline", "baseline", key, d, params, nil)
+	run, err := a.startRun(ctx, exp, "baseline", "baseline", key, d, splitParams(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -312,37 +311,36 @@ func (a *app) baseline(ctx context.Context, exp *track.Experiment, d *data, forc
 	}
 	took := time.Since(start)
 	a.warn(m)
+	if err := run.LogParams(ctx, modelParams(m)); err != nil {
+		return nil, a.fail(run, err)
+	}
 	r, err := a.finish(ctx, run, "baseline", key, d, m, []track.Metric{{Key: "fit_ms", Value: float64(took.Microseconds()) / 1000}}, nil)
 	if err != nil {
 		return nil, err
 	}
-	r.params = params
 	a.printf("baseline  trained in %v (%v, C=1): test F1 %.4f -> %s\n", took.Round(time.Microsecond*100), m.Summary().Solver, r.test.F1, registered(r))
 	return r, nil
 }
 
-func paramsOf(cfg linear.Config) map[string]string {
-	s := settingsOf(cfg)
-	c := s.C
-	if c == 0 {
-		c = 1
-	}
-	tol, iters := s.Tol, s.MaxIter
-	if tol == 0 {
-		tol = 1e-4
-	}
-	if iters == 0 {
-		iters = 100
-	}
+// splitParams are the params of the data split.
+func splitParams() map[string]string {
 	return map[string]string{
-		"C":           strconv.FormatFloat(c, 'g', -1, 64),
-		"penalty":     s.Penalty,
-		"solver":      s.Solver,
-		"tol":         strconv.FormatFloat(tol, 'g', -1, 64),
-		"max_iter":    strconv.Itoa(iters),
-		"standardize": strconv.FormatBool(s.Standardize),
-		"test_size":   strconv.FormatFloat(testFraction, 'g', -1, 64),
-		"split_seed":  strconv.Itoa(splitSeed),
+		"test_size":  strconv.FormatFloat(testFraction, 'g', -1, 64),
+		"split_seed": strconv.Itoa(splitSeed),
+	}
+}
+
+// modelParams are the params of a fitted model, from its summary: the
+// values the fit used, defaults and Auto resolved by linear itself.
+func modelParams(m *linear.Model) map[string]string {
+	s := m.Summary()
+	return map[string]string{
+		"C":           strconv.FormatFloat(s.C, 'g', -1, 64),
+		"penalty":     s.Penalty.String(),
+		"solver":      s.Solver.String(),
+		"tol":         strconv.FormatFloat(s.Tol, 'g', -1, 64),
+		"max_iter":    strconv.Itoa(s.MaxIter),
+		"standardize": strconv.FormatBool(s.Standardized),
 	}
 }
 
@@ -370,7 +368,7 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 	if r, err := a.cached(ctx, exp, "tuning", key, d, force); err != nil || r != nil {
 		if r != nil {
 			a.printf("tuning    cached: run %s with the same data, settings and code (best trial %d, CV F1 %.4f); model v%d read back and checked (test F1 %.4f)\n",
-				shortID(r.runID), r.bestTrial, r.bestCV, r.version.Number, r.test.F1)
+				r.runID, r.bestTrial, r.bestCV, r.version.Number, r.test.F1)
 		}
 		return r, err
 	}
@@ -381,6 +379,7 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 		"seed":    strconv.Itoa(tuneSeed),
 		"space":   fmt.Sprintf("C: log-uniform [%g, %g]; solver: %v", cLow, cHigh, solverChoices),
 	}
+	maps.Copy(params, splitParams())
 	parent, err := a.startRun(ctx, exp, "tuned", "tune", key, d, params, map[string]string{
 		trackui.TagObjective: "cv_f1",
 		trackui.TagDirection: "maximize",
@@ -471,6 +470,9 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 		return nil, a.fail(parent, err)
 	}
 	a.warn(m)
+	if err := parent.LogParams(ctx, modelParams(m)); err != nil {
+		return nil, a.fail(parent, err)
+	}
 	r, err := a.finish(ctx, parent, "tune", key, d, m,
 		[]track.Metric{{Key: "best_cv_f1", Value: bt.Value}},
 		map[string]string{tagBestTrial: strconv.Itoa(bt.Number)})
@@ -482,10 +484,6 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 		bt.Number, cfg.C, cfg.Solver, bt.Value, r.test.F1, registered(r))
 	return r, nil
 }
-
-// shortID is how messages name a run: its id in full (the first
-// characters of a UUIDv7 are its time, shared by runs of one minute).
-func shortID(id string) string { return id }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
