@@ -11,6 +11,29 @@
 // embedded in the package (569 rows, 30 features, classes "malignant" = 0 and
 // "benign" = 1, as scikit-learn codes them).
 //
+// # Typed tables
+//
+// Real tables hold text and missing values. [ReadTable] reads one into a
+// [Table]: each feature [Column] is a Number column or a Text column,
+// inferred as pandas infers it (a column is numbers when every cell that is
+// not missing is one) or fixed by [TableOptions].Types. Cells are read as
+// pandas' read_csv reads them by default, so that a scikit-learn user gets
+// the same table: these strings are missing values,
+//
+//	"" #N/A "#N/A N/A" #NA -1.#IND -1.#QNAN -NaN -nan 1.#IND 1.#QNAN
+//	<NA> N/A NA NULL NaN None n/a nan null
+//
+// (pandas 2's list; 1.5 lacks None), and numbers are C's ("39.1", "1e5",
+// ".5", "inf", spaces around allowed; not Go's "1_000" or "0x1p3"). Table.X
+// holds a row per sample: a Number column its values, a Text column the
+// index of each value in the column's sorted Levels, and NaN for a missing
+// cell. That matrix is what linear.Fit takes with Config.Inputs, which
+// imputes, one-hot encodes and scales inside the model. The target may be
+// numbers or text; its Classes are sorted as scikit-learn sorts them
+// (numbers numerically), so for two classes Classes[1] is the positive
+// class. [Penguins] is the Palmer penguins, embedded (344 rows, 3 species,
+// text and missing values).
+//
 // # Splits
 //
 // [StratifiedSplit] and [StratifiedKFold] work on labels alone and return row

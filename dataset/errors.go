@@ -97,3 +97,19 @@ var (
 	// ErrClosed reports a call on a Repo after Close.
 	ErrClosed = errors.New("dataset: repository closed")
 )
+
+// These errors describe bad input to ReadTable, besides those of ReadCSV.
+// They come back wrapped in a *ParseError whose message names the column.
+var (
+	// ErrAllMissing reports a feature column in which every cell is
+	// missing.
+	ErrAllMissing = errors.New("dataset: column has no values")
+	// ErrMissingTarget reports a row whose target cell is missing.
+	ErrMissingTarget = errors.New("dataset: missing target value")
+	// ErrNoColumn reports a column named in the options that the header
+	// does not have.
+	ErrNoColumn = errors.New("dataset: no such column")
+	// ErrSyntax reports a quoted field that is not closed, or text
+	// after the closing quote of a field.
+	ErrSyntax = errors.New("dataset: malformed CSV")
+)

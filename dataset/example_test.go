@@ -49,3 +49,43 @@ func ExampleDataset_Split() {
 	// 455 [170 285]
 	// 114 [42 72]
 }
+
+func ExampleReadTable() {
+	in := `age,port,fare,survived
+22,S,7.25,no
+38,C,71.28,yes
+NA,Q,8.46,yes
+35,,53.1,no
+`
+	tab, err := dataset.ReadTable(strings.NewReader(in), dataset.TableOptions{Target: "survived"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range tab.Columns {
+		fmt.Println(c.Name, c.Type, c.Levels)
+	}
+	fmt.Println(tab.Classes, tab.Y)
+	fmt.Println(tab.X.RawRowView(2), tab.Value(2, 1))
+
+	_, err = dataset.ReadTable(strings.NewReader("a,b,y\n1,2,p\n3,x,q\n"),
+		dataset.TableOptions{Types: map[string]dataset.ColumnType{"b": dataset.Number}})
+	fmt.Println(err)
+	// Output:
+	// age number []
+	// port text [C Q S]
+	// fare number []
+	// [no yes] [0 1 1 0]
+	// [NaN 1 8.46] Q
+	// line 3, column 2: dataset: not a number in column "b" of type number: "x"
+}
+
+func ExamplePenguins() {
+	tab := dataset.Penguins()
+	fmt.Println(tab.Len(), tab.Features())
+	fmt.Println(tab.Target, tab.Classes)
+	fmt.Println(tab.Columns[0].Levels, tab.Columns[5].Levels)
+	// Output:
+	// 344 [island bill_length_mm bill_depth_mm flipper_length_mm body_mass_g sex year]
+	// species [Adelie Chinstrap Gentoo]
+	// [Biscoe Dream Torgersen] [female male]
+}
