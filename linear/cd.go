@@ -144,6 +144,9 @@ func coordinateDescent(ctx context.Context, p *problem, theta []float64, tol flo
 				dcol := st.dxc[j*n : (j+1)*n]
 				floats.MulTo(dcol, st.dw, col)
 				st.h[j] = floats.Dot(dcol, col) + p.l2 + cdNu
+				if !finite(st.h[j]) {
+					return res, errOverflow("Hessian")
+				}
 			}
 			st.g[d] = 0
 			if p.fitB {

@@ -67,13 +67,17 @@ const (
 	// full sum; at most min(200, MaxIter) iterations), then runs on all
 	// rows from there with the subsample's Hessian as its initial Hessian
 	// approximation. The stopping rule on the full objective is the same,
-	// so the answer is too, after about 6 passes over X instead of 25.
+	// so the answer is too, after about 10 passes over X instead of 25 or
+	// more.
 	// Summary.Iterations and Evaluations count the full-data phase only.
 	LBFGS
 	// Newton is Newton's method with a Cholesky factorisation of the full
 	// Hessian and a backtracking line search (L2, NoPenalty). Each
 	// iteration costs O(n p^2) for p parameters: the fastest choice when
-	// there are few features.
+	// there are few features. It holds up to 9 p x p Hessians, so it takes
+	// at most 4096 parameters (coefficient rows x (features+1); 1.2 GiB);
+	// beyond, Fit returns an error wrapping ErrConfig (so does
+	// Config.Inference, which needs the Hessian too).
 	Newton
 	// CoordinateDescent is a proximal Newton method whose inner problem is
 	// solved by cyclic coordinate descent, as glmnet and LIBLINEAR's
@@ -119,12 +123,14 @@ type Config struct {
 	// Tol is the optimality tolerance: a fit has converged when the
 	// largest absolute entry of the (minimum-norm sub)gradient of
 	// objective/C is at most Tol. That is scikit-learn's lbfgs scaling
-	// (sum of weighted losses plus penalty/C, not a mean). LBFGS also
-	// stops, as scipy's L-BFGS-B does, when an iteration lowers the
-	// objective by less than 2.2e-9 relative at the default Tol (that bound
-	// shrinks in proportion to Tol below it). Newton and CoordinateDescent
-	// also stop, as converged, when no step can lower the objective in
-	// float64 any more. 0 means 1e-4.
+	// (sum of weighted losses plus penalty/C, not a mean). Every solver
+	// runs until then, or until MaxIter, or until it stalls (no step lowers
+	// the objective in float64, which badly scaled features cause); the
+	// last two are not converged (Summary.Converged false, and
+	// Model.Warning says why). Unlike scipy's L-BFGS-B, which
+	// scikit-learn 1.2 uses, LBFGS does not also stop when an iteration
+	// lowers the objective by little: that rule stopped fits far from the
+	// optimum and called them converged. 0 means 1e-4.
 	Tol float64
 	// MaxIter bounds the iterations (outer iterations for
 	// CoordinateDescent). 0 means 100.

@@ -177,10 +177,11 @@ func subset(X mat.Matrix, y []int, sw []float64, idx []int) (*mat.Dense, []int, 
 
 func meanReport(rs []Report) Report {
 	var m Report
-	k := len(rs[0].Confusion)
-	m.Confusion = make([][]int, k)
-	for c := range m.Confusion {
-		m.Confusion[c] = make([]int, k)
+	if k := len(rs[0].Confusion); k > 0 {
+		m.Confusion = make([][]int, k)
+		for c := range m.Confusion {
+			m.Confusion[c] = make([]int, k)
+		}
 	}
 	for _, r := range rs {
 		m.Accuracy += r.Accuracy

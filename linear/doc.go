@@ -38,15 +38,24 @@
 // # Predicting
 //
 // A [*Model] is immutable and safe for concurrent use. [Model.PredictProba]
-// and [Model.Predict] work on matrices; [Model.PredictProbaInto] writes one
-// row's probabilities into a caller's buffer without allocating, for
-// serving. Models carry class and feature names.
+// and [Model.Predict] work on matrices and report no error (nil for a
+// matrix of the wrong width); their checked forms [Model.PredictProbaTo]
+// and [Model.PredictTo] write into a caller's matrix or slice and return an
+// error wrapping [ErrShape] or [ErrNonFinite] instead. [Model.PredictProbaInto]
+// writes one row's probabilities into a caller's buffer without
+// allocating, for serving. Models carry class and feature names.
 //
 // # Evaluating
 //
 // [Accuracy], [Precision], [Recall], [F1], [ROCAUC], [LogLoss] and
 // [ConfusionMatrix] score predictions; [Evaluate] computes all of them for a
 // model, and [CrossValidate] does so over stratified k folds.
+//
+// Labels are class indexes everywhere: [Fit] takes 0..k-1 with a row for
+// every class, the metrics take 0 to [MaxClasses]-1. Any other label is an
+// error wrapping [ErrLabels], found before anything is allocated for it. In
+// the binary metrics class 1 is the positive class (scikit-learn's
+// pos_label=1).
 //
 // # Saving
 //
@@ -60,14 +69,18 @@
 // A pass over X reads it once (loss and gradient fused) with rows split
 // across Threads goroutines that finish before the call returns. Large
 // binary LBFGS fits start from a fit on a strided subsample, whose Hessian
-// then preconditions the full-data iterations, so X is read 6-7 times
-// instead of 25 (see [LBFGS]). Measured against scikit-learn 1.2.1 on the
-// same 2-core machine (README.md in this folder has the tables, the
+// then preconditions the full-data iterations, so X is read 10-11 times
+// instead of 25 or more (see [LBFGS]). Measured against scikit-learn 1.2.1
+// on the same 2-core machine (README.md in this folder has the tables, the
 // commands and what is not met): 1,000,000x50 L2 in 0.23 s (lbfgs 1.8 s,
 // 7.6x), 100,000x100 L2 in 63 ms (lbfgs 274 ms, 4.3x), breast cancer L2 in
-// 0.84 ms (newton-cholesky 2.1-2.4 ms, 2.5x or more): every L2 fit meets
-// the aim of 2x faster than scikit-learn's fastest solver for the same
-// objective and tolerance. L1 is 2.5-45x faster than saga (on breast
+// 0.84 ms (newton-cholesky 2.1-2.4 ms, 2.5x or more). The two large
+// figures predate LBFGS running on to Tol instead of stopping on scipy's
+// relative-decrease rule: it now reads X 10-11 times there instead of 6-7,
+// 0.51 s and 0.13 s of CPU per fit against scikit-learn's 3.4 s and 0.44 s
+// (a loaded machine; the README has the details). Every L2 fit meets the
+// aim of 2x faster than scikit-learn's fastest solver for the same
+// objective and tolerance, and ours also reaches the tolerance. L1 is 2.5-45x faster than saga (on breast
 // cancer liblinear, which also penalises the intercept, is faster).
 // One-row prediction into a caller's buffer takes 35 ns without
 // allocating.

@@ -13,7 +13,9 @@ var (
 	// or an empty matrix.
 	ErrShape = errors.New("linear: shape mismatch")
 	// ErrNonFinite reports a NaN or infinite value in X, a weight or a
-	// probability.
+	// probability, or a fit whose objective, gradient, Hessian or
+	// coefficients overflowed float64 (features too large to fit
+	// unscaled).
 	ErrNonFinite = errors.New("linear: NaN or infinite value")
 	// ErrLabels reports labels that are not 0..k-1 with every class
 	// present, or fewer than two classes.
@@ -46,13 +48,17 @@ var (
 	ErrVersion = errors.New("linear: unsupported model format version")
 )
 
-// ConvergenceWarning says that a fit stopped at MaxIter (or could not make
-// progress) before its optimality test passed. Fit does not return it as an
-// error: the model is usable, and [Model.Warning] returns this value so the
-// caller can log it or treat it as an error with errors.As.
+// ConvergenceWarning says that a fit ended with its optimality violation
+// above Tol: it stopped at MaxIter, or stalled before (no step lowered the
+// objective in float64, as happens on badly scaled features). Fit does not
+// return it as an error: the model is usable, and [Model.Warning] returns
+// this value so the caller can log it or treat it as an error with
+// errors.As. It is scikit-learn's ConvergenceWarning.
 type ConvergenceWarning struct {
-	Solver     Solver
-	Iterations int
+	Solver Solver
+	// Iterations is the number of iterations run and MaxIter their bound;
+	// Iterations < MaxIter means the solver stalled.
+	Iterations, MaxIter int
 	// Violation is the final optimality violation (largest absolute entry
 	// of the minimum-norm subgradient of the objective divided by C) and
 	// Tol the bound it had to reach.
@@ -60,6 +66,10 @@ type ConvergenceWarning struct {
 }
 
 func (w *ConvergenceWarning) Error() string {
+	if w.Iterations < w.MaxIter {
+		return fmt.Sprintf("linear: %v stalled after %d iterations (optimality violation %.3g > tol %.3g): no step lowers the objective in float64; standardise the features",
+			w.Solver, w.Iterations, w.Violation, w.Tol)
+	}
 	return fmt.Sprintf("linear: %v did not converge in %d iterations (optimality violation %.3g > tol %.3g); raise MaxIter or standardise the features",
 		w.Solver, w.Iterations, w.Violation, w.Tol)
 }

@@ -20,9 +20,12 @@ import (
 //
 // Bad input is an error, never a panic: ErrShape (sizes disagree, empty X),
 // ErrNonFinite (NaN or Inf in X or weights), ErrLabels, ErrWeights,
-// ErrConfig, ErrSolverPenalty, ErrWarmStart. A fit that stops at MaxIter is
-// not an error: the model's Summary says Converged false and Model.Warning
-// returns a *ConvergenceWarning. Cancelling ctx stops the fit within one
+// ErrConfig, ErrSolverPenalty, ErrWarmStart. A fit whose optimality
+// violation is still above Tol when it stops (at MaxIter, or stalled on
+// badly scaled features) is not an error: the model's Summary says
+// Converged false and Model.Warning returns a *ConvergenceWarning. A fit
+// whose objective, gradient, Hessian or coefficients overflow float64 is an
+// error wrapping ErrNonFinite. Cancelling ctx stops the fit within one
 // iteration and returns an error wrapping ctx.Err().
 //
 // Fit does not modify X, y or cfg's slices. X is read in place when it is a
@@ -84,6 +87,9 @@ func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error)
 		return nil, fmt.Errorf("%w: Inference is for binary models, have %d classes", ErrConfig, k)
 	}
 	solver := chooseSolver(cfg, p)
+	if (solver == Newton || cfg.Inference) && p.nparams() > maxHessianParams {
+		return nil, fmt.Errorf("%w: Newton and Inference need the %dx%d Hessian of %d classes x %d features; the limit is %d parameters, use LBFGS", ErrConfig, p.nparams(), p.nparams(), p.nc, d, maxHessianParams)
+	}
 	var res solveResult
 	switch solver {
 	case LBFGS:
@@ -96,6 +102,9 @@ func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error)
 	if err != nil {
 		return nil, err
 	}
+	if res.haveF && !finite(res.f) || !finite(res.viol) || !allFinite(theta) {
+		return nil, errOverflow("objective or its gradient")
+	}
 	center(p, theta)
 
 	coef := make([]float64, p.nc*d)
@@ -105,6 +114,9 @@ func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error)
 		intercept[c] = theta[c*(d+1)+d]
 	}
 	m := newModel(classes, features, coef, intercept, scaler)
+	if !allFinite(m.rawW) || !allFinite(m.rawB) {
+		return nil, errOverflow("coefficients on raw features")
+	}
 	wsum := 0.0
 	for _, w := range sw {
 		wsum += w
@@ -112,7 +124,7 @@ func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error)
 	m.summary = Summary{
 		Solver: solver, Penalty: cfg.Penalty, C: cfg.C, Tol: cfg.Tol, MaxIter: cfg.MaxIter,
 		Intercept: !cfg.NoIntercept, Standardized: scaler != nil, Rows: n, WeightSum: wsum,
-		Iterations: res.iters, Evaluations: p.evals, Violation: res.viol, Converged: res.converged,
+		Iterations: res.iters, Evaluations: p.evals, Violation: res.viol, Converged: res.converged && res.viol <= cfg.Tol,
 	}
 	if cfg.Penalty == ElasticNet {
 		m.summary.L1Ratio = cfg.L1Ratio
@@ -124,6 +136,9 @@ func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error)
 		m.summary.Evaluations = p.evals - 1 // the objective evaluation is bookkeeping
 	}
 	m.summary.Objective = cfg.C * (f + l1*p.l1norm(theta))
+	if !finite(m.summary.Objective) {
+		return nil, errOverflow("objective")
+	}
 	if cfg.Inference {
 		if m.inference, err = inference(p, theta, m); err != nil {
 			return nil, err
@@ -132,23 +147,52 @@ func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error)
 	return m, nil
 }
 
+// maxHessianParams bounds the parameters of a fit that forms the Hessian
+// (Newton, Inference): up to 9 copies of 8 p^2 bytes.
+const maxHessianParams = 4096
+
+// errOverflow reports a fit whose arithmetic left float64: the features (or
+// C) are too large for the objective, its gradient or Hessian to be
+// computed.
+func errOverflow(what string) error {
+	return fmt.Errorf("%w: the %s overflowed float64; standardise the features (Config.Standardize) or lower C", ErrNonFinite, what)
+}
+
+// MaxClasses is the most classes linear works with. A label is a class
+// index: Fit, CrossValidate and PathCV take labels 0..k-1 with every class
+// present (so k is also at most the number of rows), and the metrics take
+// labels below MaxClasses. Any other label is an error wrapping ErrLabels,
+// found before anything is allocated for it: a stray large label never
+// costs memory in proportion to its value.
+const MaxClasses = 1 << 16
+
 // checkLabels returns the number of classes: max(y)+1, or len(classes) when
-// given. Every class must have a row.
+// given. Every class must have a row, so no label reaches n (or
+// MaxClasses); that is checked before the counts are allocated.
 func checkLabels(y []int, n int, classes []string) (int, error) {
 	if len(y) != n {
 		return 0, fmt.Errorf("%w: X has %d rows, y has %d labels", ErrShape, n, len(y))
 	}
+	limit := min(n, MaxClasses)
+	if classes != nil {
+		if len(classes) > limit {
+			return 0, fmt.Errorf("%w: %d class names, but %d rows can hold at most %d classes (MaxClasses is %d)", ErrLabels, len(classes), n, limit, MaxClasses)
+		}
+		limit = len(classes)
+	}
 	k := 0
 	for i, v := range y {
-		if v < 0 {
+		switch {
+		case v < 0:
 			return 0, fmt.Errorf("%w: label %d of row %d is negative", ErrLabels, v, i)
+		case v >= limit && classes != nil:
+			return 0, fmt.Errorf("%w: label %d of row %d but only %d class names", ErrLabels, v, i, len(classes))
+		case v >= limit:
+			return 0, fmt.Errorf("%w: label %d of row %d is not a class index: labels are 0..k-1 with a row for every class, so below %d here (MaxClasses is %d)", ErrLabels, v, i, limit, MaxClasses)
 		}
 		k = max(k, v+1)
 	}
 	if classes != nil {
-		if k > len(classes) {
-			return 0, fmt.Errorf("%w: label %d but only %d class names", ErrLabels, k-1, len(classes))
-		}
 		k = len(classes)
 	}
 	if k < 2 {
@@ -191,7 +235,10 @@ func rowWeights(y []int, k int, cfg Config) ([]float64, error) {
 	}
 	cw := cfg.ClassWeight
 	if cfg.Balanced {
-		cw = BalancedWeights(y, k)
+		var err error
+		if cw, err = BalancedWeights(y, k); err != nil {
+			return nil, err
+		}
 	}
 	if cw != nil {
 		if len(cw) != k {
@@ -217,13 +264,19 @@ func rowWeights(y []int, k int, cfg Config) ([]float64, error) {
 }
 
 // BalancedWeights returns scikit-learn's "balanced" class weights for labels
-// y in 0..k-1: n / (k * count of the class), and 0 for an absent class.
-func BalancedWeights(y []int, k int) []float64 {
+// y in 0..k-1: n / (k * count of the class), and 0 for an absent class. It
+// returns an error wrapping ErrLabels if k is not in [1, MaxClasses] or a
+// label is outside 0..k-1.
+func BalancedWeights(y []int, k int) ([]float64, error) {
+	if k < 1 || k > MaxClasses {
+		return nil, fmt.Errorf("%w: %d classes, want 1..%d", ErrLabels, k, MaxClasses)
+	}
 	counts := make([]float64, k)
-	for _, v := range y {
-		if v >= 0 && v < k {
-			counts[v]++
+	for i, v := range y {
+		if v < 0 || v >= k {
+			return nil, fmt.Errorf("%w: label %d of row %d is outside 0..%d", ErrLabels, v, i, k-1)
 		}
+		counts[v]++
 	}
 	w := make([]float64, k)
 	for c, cnt := range counts {
@@ -231,7 +284,7 @@ func BalancedWeights(y []int, k int) []float64 {
 			w[c] = float64(len(y)) / (float64(k) * cnt)
 		}
 	}
-	return w
+	return w, nil
 }
 
 // names returns the class and feature names: cfg's, or defaults.

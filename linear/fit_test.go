@@ -199,7 +199,11 @@ func TestWeights(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := linear.Fit(context.Background(), X, y, linear.Config{Solver: s, ClassWeight: linear.BalancedWeights(y, 2), Tol: 1e-10})
+			cw, err := linear.BalancedWeights(y, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := linear.Fit(context.Background(), X, y, linear.Config{Solver: s, ClassWeight: cw, Tol: 1e-10})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,7 +212,11 @@ func TestWeights(t *testing.T) {
 			}
 		})
 	}
-	if diff := cmp.Diff([]float64{8.0 / 6, 8.0 / 10}, linear.BalancedWeights([]int{0, 1, 1, 1, 1, 0, 1, 0}, 2)); diff != "" {
+	cw, err := linear.BalancedWeights([]int{0, 1, 1, 1, 1, 0, 1, 0}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]float64{8.0 / 6, 8.0 / 10}, cw); diff != "" {
 		t.Errorf("BalancedWeights (-want +got):\n%s", diff)
 	}
 }
@@ -360,5 +368,100 @@ func TestMatrixKinds(t *testing.T) {
 	}
 	if diff := cmp.Diff(want.Coef().RawRowView(0), view.Coef().RawRowView(0)); diff != "" {
 		t.Errorf("coef (-dense +strided view):\n%s", diff)
+	}
+}
+
+// scaledColumn returns a copy of X with column 0 multiplied by s.
+func scaledColumn(X mat.Matrix, s float64) *mat.Dense {
+	out := mat.DenseCopyOf(X)
+	n, _ := out.Dims()
+	for i := range n {
+		out.Set(i, 0, out.At(i, 0)*s)
+	}
+	return out
+}
+
+// TestConvergenceHonest checks that a fit says it converged only when its
+// final optimality violation is at most Tol, whatever made the solver
+// stop, and that a fit that overflows float64 is an error. Before the fix,
+// LBFGS, Newton and CD said Converged with violations of 1e2 to 1e300 on a
+// feature scaled by 1e10 or more.
+func TestConvergenceHonest(t *testing.T) {
+	X, y := small()
+	ds := dataset.BreastCancer()
+	for _, tc := range []struct {
+		name   string
+		X      mat.Matrix
+		y      []int
+		solver linear.Solver
+		want   error // nil: a model, with Converged == (Violation <= Tol)
+	}{
+		{"lbfgs 1e10", scaledColumn(X, 1e10), y, linear.LBFGS, nil},
+		{"newton 1e10", scaledColumn(X, 1e10), y, linear.Newton, nil},
+		{"cd 1e10", scaledColumn(X, 1e10), y, linear.CoordinateDescent, nil},
+		{"newton breast cancer 1e10", scaledColumn(ds.X, 1e10), ds.Y, linear.Newton, nil},
+		{"cd breast cancer 1e10", scaledColumn(ds.X, 1e10), ds.Y, linear.CoordinateDescent, nil},
+		{"lbfgs 1e160", scaledColumn(X, 1e160), y, linear.LBFGS, nil},
+		{"newton 1e160", scaledColumn(X, 1e160), y, linear.Newton, linear.ErrNonFinite},
+		{"cd 1e160", scaledColumn(X, 1e160), y, linear.CoordinateDescent, linear.ErrNonFinite},
+		{"lbfgs breast cancer 1e306", scaledColumn(ds.X, 1e306), ds.Y, linear.LBFGS, linear.ErrNonFinite},
+		{"newton breast cancer 1e306", scaledColumn(ds.X, 1e306), ds.Y, linear.Newton, linear.ErrNonFinite},
+		{"cd breast cancer 1e306", scaledColumn(ds.X, 1e306), ds.Y, linear.CoordinateDescent, linear.ErrNonFinite},
+		{"lbfgs breast cancer", ds.X, ds.Y, linear.LBFGS, nil},
+		{"newton breast cancer", ds.X, ds.Y, linear.Newton, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := linear.Fit(context.Background(), tc.X, tc.y, linear.Config{Solver: tc.solver})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Fit() error = %v, want %v", err, tc.want)
+			}
+			if err != nil {
+				return
+			}
+			s := m.Summary()
+			if s.Converged != (s.Violation <= s.Tol) {
+				t.Errorf("Summary() = {Converged: %v, Violation: %v, Tol: %v}, want Converged == (Violation <= Tol)", s.Converged, s.Violation, s.Tol)
+			}
+			var w *linear.ConvergenceWarning
+			if got := errors.As(m.Warning(), &w); got == s.Converged {
+				t.Errorf("Warning() = %v with Converged %v", m.Warning(), s.Converged)
+			}
+		})
+	}
+}
+
+// TestConvergedAtTol checks that LBFGS does not stop short of Tol on a
+// well-scaled problem (it used to stop on scipy's relative-decrease rule
+// with a violation 3 times Tol, and say it had converged).
+func TestConvergedAtTol(t *testing.T) {
+	ds := dataset.BreastCancer()
+	for _, s := range []linear.Solver{linear.LBFGS, linear.Newton, linear.CoordinateDescent} {
+		t.Run(s.String(), func(t *testing.T) {
+			m, err := linear.Fit(context.Background(), ds.X, ds.Y, linear.Config{Solver: s, Standardize: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum := m.Summary(); !sum.Converged || sum.Violation > sum.Tol {
+				t.Errorf("Summary() = {Converged: %v, Violation: %v}, want converged within Tol %v", sum.Converged, sum.Violation, sum.Tol)
+			}
+		})
+	}
+}
+
+// TestHessianLimit checks that Newton on more parameters than its Hessians
+// can hold is an error, not an allocation of gigabytes.
+func TestHessianLimit(t *testing.T) {
+	X := mat.NewDense(4, 5000, nil)
+	for i := range 4 {
+		X.Set(i, i, 1)
+	}
+	y := []int{0, 1, 0, 1}
+	for _, cfg := range []linear.Config{{Solver: linear.Newton}, {Penalty: linear.NoPenalty, Inference: true}} {
+		if _, err := linear.Fit(context.Background(), X, y, cfg); !errors.Is(err, linear.ErrConfig) {
+			t.Errorf("Fit(5000 features, %+v) error = %v, want ErrConfig", cfg, err)
+		}
+	}
+	if _, err := linear.Fit(context.Background(), X, y, linear.Config{}); err != nil {
+		t.Errorf("Fit(5000 features, Auto) error = %v, want nil (LBFGS)", err)
 	}
 }

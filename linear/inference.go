@@ -37,6 +37,9 @@ func inference(p *problem, theta []float64, m *Model) (*Inference, error) {
 	w := newHessWork(p)
 	g := make([]float64, np)
 	p.evalHess(theta, g, w)
+	if !allFinite(w.hessian) {
+		return nil, errOverflow("Hessian")
+	}
 	q := d
 	if p.fitB {
 		q = d + 1

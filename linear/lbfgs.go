@@ -18,11 +18,15 @@ type solveResult struct {
 }
 
 const (
-	lbfgsMemory = 10                     // correction pairs kept, as scipy's maxcor
-	lbfgsFtol   = 2.2204460492503131e-09 // scipy's L-BFGS-B default: factr=1e7 times eps
+	lbfgsMemory = 10 // correction pairs kept, as scipy's maxcor
 	wolfeC1     = 1e-4
 	wolfeC2     = 0.9
 	maxLineEval = 25
+	// flatF is the relative change of the objective that float64 cannot
+	// resolve in a sum over many rows: below it, the line search judges
+	// a step by its directional derivative (Hager and Zhang's approximate
+	// Wolfe conditions) instead of by the objective's decrease.
+	flatF = 64 * eps
 )
 
 // lbfgs minimises p's smooth objective from theta (updated in place). Large
@@ -33,15 +37,18 @@ func lbfgs(ctx context.Context, p *problem, theta []float64, tol float64, maxIte
 	if err != nil {
 		return solveResult{}, err
 	}
-	// scipy's relative-decrease rule at the default tolerance, tightened in
-	// proportion for smaller ones.
-	ftol := lbfgsFtol * min(1, tol/defaultTol)
-	return lbfgsRun(ctx, p, theta, tol, maxIter, ftol, pc)
+	// No relative-decrease rule: the fit runs until the violation is at
+	// most tol, no step along the gradient lowers the objective, or
+	// maxIter (scipy's factr=1e7 rule stopped some fits far from the
+	// optimum, and said they had converged).
+	return lbfgsRun(ctx, p, theta, tol, maxIter, 0, pc)
 }
 
 // lbfgsRun is L-BFGS from theta with initial Hessian approximation pc's
 // B0 (nil: the usual scaled identity), stopping when the violation is at
-// most tol or an iteration lowers the objective by at most ftol relative.
+// most tol (converged), when no step lowers the objective, or, if ftol >
+// 0, when an iteration lowers the objective by at most ftol relative (the
+// subsample's warm start). Only the first counts as converged.
 func lbfgsRun(ctx context.Context, p *problem, theta []float64, tol float64, maxIter int, ftol float64, pc *precond) (solveResult, error) {
 	np := len(theta)
 	var res solveResult
@@ -62,6 +69,7 @@ func lbfgsRun(ctx context.Context, p *problem, theta []float64, tol float64, max
 	rho := make([]float64, lbfgsMemory)
 	alpha := make([]float64, lbfgsMemory)
 	head, count := 0, 0 // S[(head-1) mod m] is the newest pair
+	fRef, violRef, stalled := f, res.viol, 0
 	dir := make([]float64, np)
 	ls := newLineSearch(p, np)
 
@@ -128,8 +136,20 @@ func lbfgsRun(ctx context.Context, p *problem, theta []float64, tol float64, max
 		f = fNew
 		res.iters = it
 		res.viol = p.violation(theta, g)
-		if res.viol <= tol || fOld-f <= ftol*max(math.Abs(fOld), math.Abs(f), 1) {
+		if res.viol <= tol {
 			res.converged = true
+			break
+		}
+		if ftol > 0 && fOld-f <= ftol*max(math.Abs(fOld), math.Abs(f), 1) {
+			break
+		}
+		// Steps accepted on their derivative alone can go on without
+		// progress on a badly scaled problem: stop, not converged, after
+		// lbfgsMemory of them in a row that neither lower the objective
+		// by more than float64 resolves nor halve the violation.
+		if fRef-f > flatF*max(math.Abs(fRef), 1) || res.viol <= violRef/2 {
+			fRef, violRef, stalled = f, res.viol, 0
+		} else if stalled++; stalled >= lbfgsMemory {
 			break
 		}
 	}
@@ -165,6 +185,9 @@ func (ls *lineSearch) search(theta, dir []float64, f0, d0, a float64) (float64, 
 			a = 0.5 * (aPrev + a) // overflow far out: come back
 			continue
 		}
+		if ls.approxWolfe(f0, d0, f, df) {
+			return f, true
+		}
 		if f > f0+wolfeC1*a*d0 || (i > 0 && f >= fPrev) {
 			return ls.zoom(theta, dir, f0, d0, aPrev, fPrev, dPrev, a, f, df)
 		}
@@ -184,6 +207,9 @@ func (ls *lineSearch) zoom(theta, dir []float64, f0, d0, lo, flo, dlo, hi, fhi, 
 	for range maxLineEval {
 		a := cubicMin(lo, flo, dlo, hi, fhi, dhi)
 		f, df := ls.phi(theta, dir, a)
+		if finite(f) && ls.approxWolfe(f0, d0, f, df) {
+			return f, true
+		}
 		if f > f0+wolfeC1*a*d0 || f >= flo {
 			hi, fhi, dhi = a, f, df
 		} else {
@@ -205,6 +231,15 @@ func (ls *lineSearch) zoom(theta, dir []float64, f0, d0, lo, flo, dlo, hi, fhi, 
 		return f, true
 	}
 	return 0, false
+}
+
+// approxWolfe reports whether a step whose objective f is within what
+// float64 resolves of f0 meets the approximate Wolfe conditions of Hager
+// and Zhang (2005): the directional derivative df has risen from d0 < 0 to
+// within the strong Wolfe bound, which on the quadratic model implies the
+// sufficient decrease that f is too coarse to show.
+func (ls *lineSearch) approxWolfe(f0, d0, f, df float64) bool {
+	return f <= f0+flatF*math.Abs(f0) && math.Abs(df) <= -wolfeC2*d0
 }
 
 // cubicMin returns the minimiser of the cubic through (a, fa, da) and

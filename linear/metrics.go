@@ -35,15 +35,18 @@ type ClassScore struct {
 }
 
 // checkPair validates two label slices and returns the number of classes
-// (max label + 1, at least 2).
+// (max label + 1, at least 2). Labels are class indexes: 0 to
+// MaxClasses-1.
 func checkPair(yTrue, yPred []int) (int, error) {
 	if len(yTrue) != len(yPred) || len(yTrue) == 0 {
 		return 0, fmt.Errorf("%w: %d true and %d predicted labels", ErrShape, len(yTrue), len(yPred))
 	}
 	k := 2
 	for i := range yTrue {
-		if yTrue[i] < 0 || yPred[i] < 0 {
-			return 0, fmt.Errorf("%w: negative label at row %d", ErrLabels, i)
+		for _, v := range [2]int{yTrue[i], yPred[i]} {
+			if v < 0 || v >= MaxClasses {
+				return 0, fmt.Errorf("%w: label %d at row %d is not a class index (0 to MaxClasses-1 = %d)", ErrLabels, v, i, MaxClasses-1)
+			}
 		}
 		k = max(k, yTrue[i]+1, yPred[i]+1)
 	}
@@ -51,6 +54,10 @@ func checkPair(yTrue, yPred []int) (int, error) {
 }
 
 // Accuracy returns the fraction of rows where yPred equals yTrue.
+//
+// Like every metric here, it takes labels that are class indexes, 0 to
+// MaxClasses-1: any other label is an error wrapping ErrLabels, and so are
+// slices of different lengths or empty ones (ErrShape).
 func Accuracy(yTrue, yPred []int) (float64, error) {
 	if _, err := checkPair(yTrue, yPred); err != nil {
 		return 0, err
@@ -64,14 +71,22 @@ func Accuracy(yTrue, yPred []int) (float64, error) {
 	return float64(hit) / float64(len(yTrue)), nil
 }
 
+// MaxConfusionClasses is the most classes ConfusionMatrix counts: its k x k
+// matrix then holds 16.8 million counts (128 MiB).
+const MaxConfusionClasses = 1 << 12
+
 // ConfusionMatrix returns the k x k counts, row = true class, column =
 // predicted class; k is the larger of the given k and the largest label + 1.
+// k above MaxConfusionClasses is an error wrapping ErrLabels.
 func ConfusionMatrix(yTrue, yPred []int, k int) ([][]int, error) {
 	kk, err := checkPair(yTrue, yPred)
 	if err != nil {
 		return nil, err
 	}
 	k = max(k, kk)
+	if k > MaxConfusionClasses {
+		return nil, fmt.Errorf("%w: a confusion matrix of %d classes; ConfusionMatrix counts at most %d", ErrLabels, k, MaxConfusionClasses)
+	}
 	cm := make([][]int, k)
 	for c := range cm {
 		cm[c] = make([]int, k)
@@ -317,7 +332,9 @@ type Report struct {
 	F1        float64
 	ROCAUC    float64
 	LogLoss   float64
-	Confusion [][]int // row = true class, column = predicted
+	// Confusion is the confusion matrix, row = true class, column =
+	// predicted; nil for a model of more than MaxConfusionClasses classes.
+	Confusion [][]int
 }
 
 // Evaluate predicts X with m and scores the predictions against y.

@@ -55,8 +55,8 @@ type Summary struct {
 	// Violation is the final optimality violation: the largest absolute
 	// entry of the minimum-norm subgradient of Objective/C.
 	Violation float64
-	// Converged says whether the fit met its tolerance. When false,
-	// Model.Warning returns a *ConvergenceWarning.
+	// Converged says whether the fit met its tolerance: Violation at most
+	// Tol. When false, Model.Warning returns a *ConvergenceWarning.
 	Converged bool
 }
 
@@ -123,7 +123,8 @@ func (m *Model) Warning() error {
 	if m.summary.Converged {
 		return nil
 	}
-	return &ConvergenceWarning{Solver: m.summary.Solver, Iterations: m.summary.Iterations, Violation: m.summary.Violation, Tol: m.summary.Tol}
+	s := m.summary
+	return &ConvergenceWarning{Solver: s.Solver, Iterations: s.Iterations, MaxIter: s.MaxIter, Violation: s.Violation, Tol: s.Tol}
 }
 
 // Inference returns the coefficient statistics computed when the model was
@@ -168,9 +169,12 @@ func (m *Model) probaRow(dst, x []float64) bool {
 	return ok
 }
 
-// PredictProbaTo writes the class probabilities of every row of X into dst
-// (n x k), which must have that shape (ErrShape otherwise). Rows with NaN
-// or infinite features give an error wrapping ErrNonFinite.
+// PredictProbaTo writes the class probabilities of every row of raw
+// features X into dst (n x k). It is the checked form of PredictProba: X
+// with another number of columns than the model has features, or dst of
+// another shape than n x k, is an error wrapping ErrShape, and a row with
+// NaN or infinite features one wrapping ErrNonFinite; a nil model gives
+// ErrNoModel.
 func (m *Model) PredictProbaTo(dst *mat.Dense, X mat.Matrix) error {
 	if m == nil || m.k == 0 {
 		return ErrNoModel
@@ -189,6 +193,36 @@ func (m *Model) PredictProbaTo(dst *mat.Dense, X mat.Matrix) error {
 		return fmt.Errorf("%w: X is %dx%d and dst %dx%d, model has %d features and %d classes", ErrShape, n, d, r, c, m.d, m.k)
 	}
 	return m.predictRows(dst, X, n)
+}
+
+// PredictTo writes the most probable class of every row of raw features X
+// into dst (len n), by the rule of Predict. It is the checked form of
+// Predict: X with another number of columns than the model has features,
+// or dst of another length than X has rows, is an error wrapping ErrShape,
+// and a row with NaN or infinite features one wrapping ErrNonFinite; a nil
+// model gives ErrNoModel.
+func (m *Model) PredictTo(dst []int, X mat.Matrix) error {
+	if m == nil || m.k == 0 {
+		return ErrNoModel
+	}
+	if X == nil {
+		return fmt.Errorf("%w: nil matrix", ErrShape)
+	}
+	var n, d int
+	if err := safeDims(X, &n, &d); err != nil {
+		return err
+	}
+	if d != m.d || len(dst) != n {
+		return fmt.Errorf("%w: X is %dx%d and dst has %d entries, model has %d features", ErrShape, n, d, len(dst), m.d)
+	}
+	p := mat.NewDense(n, m.k, nil)
+	if err := m.predictRows(p, X, n); err != nil {
+		return err
+	}
+	for i := range n {
+		dst[i] = argmax(p.RawRowView(i))
+	}
+	return nil
 }
 
 func (m *Model) predictRows(dst *mat.Dense, X mat.Matrix, n int) error {
@@ -238,9 +272,12 @@ func (m *Model) predictRows(dst *mat.Dense, X mat.Matrix, n int) error {
 }
 
 // PredictProba returns the class probabilities of every row of raw
-// features X, n x k. It returns nil if m is nil or X does not have the
-// model's number of columns; rows with NaN or infinite values get NaN
-// probabilities. Use PredictProbaTo to get those cases as errors.
+// features X, n x k.
+//
+// It reports no error: it returns nil if m is nil or X is nil or does not
+// have one column per feature of the model (a matrix of the wrong width),
+// and a row with NaN or infinite features gets NaN probabilities. Use the
+// checked form, PredictProbaTo, to get those cases as errors.
 func (m *Model) PredictProba(X mat.Matrix) *mat.Dense {
 	if m == nil || m.k == 0 || X == nil {
 		return nil
@@ -266,8 +303,12 @@ func (m *Model) PredictProba(X mat.Matrix) *mat.Dense {
 
 // Predict returns the most probable class of every row of raw features X
 // (the lowest label on ties; for a binary model, class 1 when its
-// probability exceeds 1/2, as scikit-learn). It returns nil where
-// PredictProba does.
+// probability exceeds 1/2, as scikit-learn).
+//
+// It reports no error: it returns nil where PredictProba does (nil model,
+// a matrix of the wrong width), and a row with NaN or infinite features
+// gets class 0, its probabilities being NaN. Use the checked form,
+// PredictTo, to get those cases as errors.
 func (m *Model) Predict(X mat.Matrix) []int {
 	p := m.PredictProba(X)
 	if p == nil {

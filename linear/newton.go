@@ -227,6 +227,9 @@ func newton(ctx context.Context, p *problem, theta []float64, tol float64, maxIt
 				}
 			}
 		}
+		if !allFinite(w.hessian) {
+			return res, errOverflow("Hessian")
+		}
 		// Solve H step = -g, with a growing ridge if H is not positive
 		// definite to working precision.
 		pc := newPrecond(w.hessian, np, fixed, buf, 13)

@@ -179,5 +179,8 @@ func subsampleStart(ctx context.Context, p *problem, theta []float64, tol float6
 	g := make([]float64, np)
 	sub.evalHess(theta, g, w)
 	p.rowsRead += sub.rowsRead
+	if !allFinite(w.hessian) {
+		return nil, nil // the full fit runs without a preconditioner
+	}
 	return newPrecond(w.hessian, np, newtonFixed(p), nil, 8), nil
 }

@@ -69,7 +69,7 @@ func TestSubsampleStart(t *testing.T) {
 			subEvals := p.evals
 			p.evals = 0
 			plain := make([]float64, p.nparams())
-			if _, err := lbfgsRun(ctx, p, plain, 1e-4, 100, lbfgsFtol, nil); err != nil {
+			if _, err := lbfgsRun(ctx, p, plain, 1e-4, 100, 0, nil); err != nil {
 				t.Fatal(err)
 			}
 			if subEvals >= p.evals {
