@@ -68,11 +68,45 @@ func TestReadCSV(t *testing.T) {
 		want *dataset.Dataset
 	}{
 		{
-			name: "last column label, first-appearance classes",
-			in:   "a,b,y\n1,2,cat\n3,4,dog\n5,6,cat\n",
+			name: "last column label, classes sorted",
+			in:   "a,b,y\n1,2,dog\n3,4,cat\n5,6,dog\n",
 			want: &dataset.Dataset{
 				Features: []string{"a", "b"}, Classes: []string{"cat", "dog"},
-				X: mat.NewDense(3, 2, []float64{1, 2, 3, 4, 5, 6}), Y: []int{0, 1, 0},
+				X: mat.NewDense(3, 2, []float64{1, 2, 3, 4, 5, 6}), Y: []int{1, 0, 1},
+			},
+		},
+		{
+			// The example: classes used to be [1 0], so the binary
+			// metrics scored class "0" as positive.
+			name: "numeric labels sorted numerically",
+			in:   "x,y\n1,1\n2,0\n",
+			want: &dataset.Dataset{
+				Features: []string{"x"}, Classes: []string{"0", "1"},
+				X: mat.NewDense(2, 1, []float64{1, 2}), Y: []int{1, 0},
+			},
+		},
+		{
+			name: "numeric labels by value, not by bytes; equal values one class",
+			in:   "x,y\n1,10\n2,9\n3,-1\n4,9.0\n5,1e1\n",
+			want: &dataset.Dataset{
+				Features: []string{"x"}, Classes: []string{"-1", "9", "10"},
+				X: mat.NewDense(5, 1, []float64{1, 2, 3, 4, 5}), Y: []int{2, 1, 0, 1, 2},
+			},
+		},
+		{
+			name: "mixed labels sorted by bytes",
+			in:   "x,y\n1,10\n2,9\n3,b\n4,B\n",
+			want: &dataset.Dataset{
+				Features: []string{"x"}, Classes: []string{"10", "9", "B", "b"},
+				X: mat.NewDense(4, 1, []float64{1, 2, 3, 4}), Y: []int{0, 1, 3, 2},
+			},
+		},
+		{
+			name: "number syntax pandas reads",
+			in:   "a,b,c,d,y\n+1,.5,1.,-.25E+2,p\n 3\t,1e-3,0,+0.0,p\n",
+			want: &dataset.Dataset{
+				Features: []string{"a", "b", "c", "d"}, Classes: []string{"p"},
+				X: mat.NewDense(2, 4, []float64{1, 0.5, 1, -25, 3, 0.001, 0, 0}), Y: []int{0, 0},
 			},
 		},
 		{
@@ -103,11 +137,12 @@ func TestReadCSV(t *testing.T) {
 		},
 		{
 			name: "non-finite allowed",
-			in:   "a,y\nNaN,p\n+Inf,q\n",
+			in:   "a,y\nNaN,p\n+Inf,q\n,p\nNA,p\n-infinity,q\nnan,p\n",
 			opts: dataset.CSVOptions{AllowNonFinite: true},
 			want: &dataset.Dataset{
 				Features: []string{"a"}, Classes: []string{"p", "q"},
-				X: mat.NewDense(2, 1, []float64{math.NaN(), math.Inf(1)}), Y: []int{0, 1},
+				X: mat.NewDense(6, 1, []float64{math.NaN(), math.Inf(1), math.NaN(), math.NaN(), math.Inf(-1), math.NaN()}),
+				Y: []int{0, 1, 0, 0, 1, 0},
 			},
 		},
 	}
@@ -160,10 +195,20 @@ func TestReadCSVErrors(t *testing.T) {
 		{name: "ragged short", in: "a,b,y\n1,2,p\n1,p\n", want: dataset.ErrRagged, line: 3, checkPos: true},
 		{name: "ragged long", in: "a,y\n1,p\n1,2,p\n", want: dataset.ErrRagged, line: 3, checkPos: true},
 		{name: "not a number", in: "a,b,y\n1,2,p\n1,x,p\n", want: dataset.ErrNotNumber, line: 3, column: 2, checkPos: true},
-		{name: "empty cell", in: "a,b,y\n1,,p\n", want: dataset.ErrNotNumber, line: 2, column: 2, checkPos: true},
+		{name: "empty cell", in: "a,b,y\n1,,p\n", want: dataset.ErrNonFinite, line: 2, column: 2, checkPos: true},
 		{name: "NaN", in: "a,y\nNaN,p\n", want: dataset.ErrNonFinite, line: 2, column: 1, checkPos: true},
+		{name: "NA", in: "a,y\nNA,p\n", want: dataset.ErrNonFinite, line: 2, column: 1, checkPos: true},
 		{name: "Inf", in: "a,y\n1,p\n-Inf,q\n", want: dataset.ErrNonFinite, line: 3, column: 1, checkPos: true},
-		{name: "overflow", in: "a,y\n1e999,p\n", want: dataset.ErrNonFinite, line: 2, column: 1, checkPos: true},
+		{name: "inf", in: "a,y\n1,p\ninf,q\n", want: dataset.ErrNonFinite, line: 3, column: 1, checkPos: true},
+		{name: "overflow", in: "a,y\n1e999,p\n", want: dataset.ErrNotNumber, line: 2, column: 1, checkPos: true},
+		{name: "Go digit separators", in: "a,y\n1_000,p\n", want: dataset.ErrNotNumber, line: 2, column: 1, checkPos: true},
+		{name: "Go hex float", in: "a,y\n0x1p3,p\n", want: dataset.ErrNotNumber, line: 2, column: 1, checkPos: true},
+		{name: "hex integer", in: "a,y\n0x10,p\n", want: dataset.ErrNotNumber, line: 2, column: 1, checkPos: true},
+		{name: "Go octal", in: "a,y\n0o17,p\n", want: dataset.ErrNotNumber, line: 2, column: 1, checkPos: true},
+		{name: "Go Inf spelling with junk", in: "a,y\ninfx,p\n", want: dataset.ErrNotNumber, line: 2, column: 1, checkPos: true},
+		{name: "two signs", in: "a,y\n+-1,p\n", want: dataset.ErrNotNumber, line: 2, column: 1, checkPos: true},
+		{name: "unicode space", in: "a,y\n\u00a01,p\n", want: dataset.ErrNotNumber, line: 2, column: 1, checkPos: true},
+		{name: "NaN with a sign and payload", in: "a,y\nnan(1),p\n", want: dataset.ErrNotNumber, line: 2, column: 1, checkPos: true},
 		{name: "duplicate header", in: "a,b,a,y\n1,2,3,p\n", want: dataset.ErrDuplicateHeader, line: 1, column: 3, checkPos: true},
 		{name: "empty header", in: "a,,y\n1,2,p\n", want: dataset.ErrEmptyHeader, line: 1, column: 2, checkPos: true},
 		{name: "missing label", in: "a,y\n1,p\n", opts: dataset.CSVOptions{Label: "z"}, want: dataset.ErrNoLabel},
@@ -319,3 +364,30 @@ func TestDigestBreastCancerPinned(t *testing.T) {
 // breastCancerDigest was computed by testdata/digest.py, a second
 // implementation of the canonical encoding, from data/breast_cancer.csv.
 const breastCancerDigest = "eb8639ccbc46ae1b3599a7aea876e3ed4a6e5fe2e5ebcd5b850f78e81506c901"
+
+// TestReadCSVErrorSize checks that an error about a huge field quotes a
+// bounded part of it: a 50 MB field gave a 52 MB error string.
+func TestReadCSVErrorSize(t *testing.T) {
+	huge := strings.Repeat("x", 50<<20)
+	for _, tc := range []struct {
+		name string
+		in   string
+		opts dataset.CSVOptions
+	}{
+		{"not a number", "a,y\n" + huge + ",p\n", dataset.CSVOptions{}},
+		{"unknown class", "a,y\n1," + huge + "\n", dataset.CSVOptions{Classes: []string{"p"}}},
+		{"duplicate header", huge + "," + huge + ",y\n1,2,p\n", dataset.CSVOptions{}},
+		{"missing label column", "a,y\n1,p\n", dataset.CSVOptions{Label: huge}},
+		{"few classes", "a," + huge + "\n1,p\n", dataset.CSVOptions{MinClasses: 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := dataset.ReadCSV(strings.NewReader(tc.in), tc.opts)
+			if err == nil {
+				t.Fatal("ReadCSV: no error")
+			}
+			if n := len(err.Error()); n > 300 {
+				t.Errorf("ReadCSV error is %d bytes long, want at most 300: %.200s", n, err)
+			}
+		})
+	}
+}

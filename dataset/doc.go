@@ -9,7 +9,12 @@
 // from [ReadCSV], which names the line and column of anything it cannot read,
 // or from [BreastCancer], the Breast Cancer Wisconsin (Diagnostic) set
 // embedded in the package (569 rows, 30 features, classes "malignant" = 0 and
-// "benign" = 1, as scikit-learn codes them).
+// "benign" = 1, as scikit-learn codes them). ReadCSV reads numbers as
+// ReadTable does (below) and, unless [CSVOptions].Classes fixes them, sorts
+// the classes as scikit-learn's LabelEncoder does (numerically when every
+// label is a number, else by bytes), so for two classes Classes[1], label
+// 1, is the positive class of linear's binary metrics, as for a
+// scikit-learn user.
 //
 // # Typed tables
 //

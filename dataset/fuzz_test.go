@@ -21,6 +21,8 @@ func FuzzReadCSV(f *testing.F) {
 		"a,a,y\n1,2,p\n",
 		"\"a\nb\",y\n1,p\n",
 		"a,y\n1e999,p\n0x1p-3,q\n",
+		"a,y\n1_000,2\n+.5,10\n-inf,9\n,1.0\n",
+		"x,y\n1,1\n2,0\n",
 		"",
 	} {
 		f.Add([]byte(s), "", false)
@@ -42,6 +44,7 @@ func FuzzReadCSV(f *testing.F) {
 		if err := ds.Validate(); err != nil {
 			t.Fatalf("ReadCSV returned an invalid data set: %v", err)
 		}
+		checkClassOrder(t, ds.Classes)
 		var buf bytes.Buffer
 		writeCSV(&buf, ds)
 		again, err := dataset.ReadCSV(&buf, dataset.CSVOptions{Label: "\x00label", Classes: ds.Classes, AllowNonFinite: true})
@@ -52,6 +55,27 @@ func FuzzReadCSV(f *testing.F) {
 			t.Fatalf("round trip changed the digest")
 		}
 	})
+}
+
+// checkClassOrder checks that classes are in scikit-learn's order: strictly
+// increasing numbers when all are numbers, else strictly increasing bytes.
+func checkClassOrder(t *testing.T, classes []string) {
+	t.Helper()
+	values := make([]float64, len(classes))
+	numeric := true
+	for i, c := range classes {
+		v, err := strconv.ParseFloat(c, 64)
+		if err != nil || strconv.FormatFloat(v, 'g', -1, 64) != c {
+			numeric = false
+			break
+		}
+		values[i] = v
+	}
+	for i := 1; i < len(classes); i++ {
+		if numeric && !(values[i-1] < values[i]) || !numeric && !(classes[i-1] < classes[i]) {
+			t.Fatalf("Classes %q are not sorted as scikit-learn sorts them", classes)
+		}
+	}
 }
 
 // writeCSV writes ds with the label last under the column name "\x00label",

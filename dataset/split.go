@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -18,19 +19,36 @@ type Fold struct {
 // (seed, 0). Same seed, same split, on every platform.
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0)) }
 
-// byClass groups row indices by label; labels must be non-negative.
+// byClass groups row indices by label, one group per distinct label in
+// increasing label order; labels must be non-negative. A label is a key,
+// never a size: 1<<40 costs one group like 1 does.
 func byClass(y []int) ([][]int, error) {
+	group := make(map[int]int)
+	var labels []int
 	var groups [][]int
 	for i, c := range y {
 		if c < 0 {
 			return nil, fmt.Errorf("%w: negative label %d at row %d", ErrInvalid, c, i)
 		}
-		for c >= len(groups) {
+		g, ok := group[c]
+		if !ok {
+			g = len(groups)
+			group[c] = g
+			labels = append(labels, c)
 			groups = append(groups, nil)
 		}
-		groups[c] = append(groups[c], i)
+		groups[g] = append(groups[g], i)
 	}
-	return groups, nil
+	order := make([]int, len(groups))
+	for g := range order {
+		order[g] = g
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(labels[a], labels[b]) })
+	sorted := make([][]int, len(groups))
+	for r, g := range order {
+		sorted[r] = groups[g]
+	}
+	return sorted, nil
 }
 
 // StratifiedSplit partitions the rows 0..len(y)-1 into a training and a
@@ -42,8 +60,8 @@ func byClass(y []int) ([][]int, error) {
 // increasing order.
 //
 // testFraction must lie in (0, 1) and leave both parts non-empty; labels
-// must be non-negative. Otherwise the error wraps ErrBadSplit or
-// ErrInvalid.
+// must be non-negative (any such value names a class: none is used as a
+// size). Otherwise the error wraps ErrBadSplit or ErrInvalid.
 func StratifiedSplit(y []int, testFraction float64, seed uint64) (train, test []int, err error) {
 	n := len(y)
 	if !(testFraction > 0 && testFraction < 1) {
@@ -118,9 +136,11 @@ func apportion(groups [][]int, total int) []int {
 // continuing across classes, so every fold holds each class within one row
 // of its exact share and fold sizes differ by at most one.
 //
-// k must lie in [2, len(y)]; labels must be non-negative. Otherwise the
-// error wraps ErrBadSplit or ErrInvalid. A class with fewer than k rows is
-// allowed and is missing from some test parts.
+// k must lie in [2, len(y)]; labels must be non-negative (any such value
+// names a class: none is used as a size). Otherwise the error wraps
+// ErrBadSplit or ErrInvalid. A class with fewer than k rows is allowed and
+// is missing from some test parts. Every fold lists all len(y) rows, so
+// the result holds k*len(y) indices (leave-one-out on n rows: n*n).
 func StratifiedKFold(y []int, k int, seed uint64) ([]Fold, error) {
 	n := len(y)
 	if k < 2 || k > n {

@@ -182,3 +182,48 @@ func TestDatasetSplit(t *testing.T) {
 		t.Fatalf("KFold = %d folds, %v", len(folds), err)
 	}
 }
+
+// TestSplitLargeLabels checks that a label's value is never a size: labels
+// 1<<40 and math.MaxInt split exactly as 1 and 2 do in their place (they
+// used to make StratifiedSplit and StratifiedKFold allocate terabytes, or
+// panic).
+func TestSplitLargeLabels(t *testing.T) {
+	small := labels(30, 20, 10)
+	big := make([]int, len(small))
+	for i, v := range small {
+		big[i] = []int{0, 1 << 40, math.MaxInt}[v]
+	}
+	trS, teS, err := dataset.StratifiedSplit(small, 0.25, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trB, teB, err := dataset.StratifiedSplit(big, 0.25, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]int{trS, teS}, [][]int{trB, teB}); diff != "" {
+		t.Errorf("StratifiedSplit with large labels (-small +large):\n%s", diff)
+	}
+	fS, err := dataset.StratifiedKFold(small, 4, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fB, err := dataset.StratifiedKFold(big, 4, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fS, fB); diff != "" {
+		t.Errorf("StratifiedKFold with large labels (-small +large):\n%s", diff)
+	}
+	trS, teS, err = dataset.SklearnStratifiedSplit(small, 0.25, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trB, teB, err = dataset.SklearnStratifiedSplit(big, 0.25, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]int{trS, teS}, [][]int{trB, teB}); diff != "" {
+		t.Errorf("SklearnStratifiedSplit with large labels (-small +large):\n%s", diff)
+	}
+}
