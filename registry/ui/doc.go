@@ -25,7 +25,9 @@
 //
 // # Pages
 //
-// Paths are relative to the prefix.
+// Paths are relative to the prefix (the Handler routes them with a Go
+// http.ServeMux): {name}, {ref}, {run id} and {digest} each stand for
+// one path segment.
 //
 //	""                                   the models
 //	models/{name}                        a model: aliases, versions, alias history
@@ -56,10 +58,10 @@
 // string it writes into SVG. Pages send a Content-Security-Policy that
 // allows no script and only the page's own stylesheet (by hash). Model
 // bytes are sent as application/octet-stream attachments under a
-// sandbox policy. The Handler answers only GET and HEAD (405 with Allow
-// otherwise), 404 for unknown paths, models, versions and references
-// that do not parse, 400 for a malformed query string, and 503 with
-// Retry-After when a Shared-mode registry file stays busy past its
-// Timeout; no path or query string makes it panic (a fuzz test sends it
-// arbitrary ones).
+// sandbox policy. The pages answer only GET and HEAD (405 with Allow on
+// a page's path otherwise), 404 for unknown paths, models, versions and
+// names, references and digests that cannot be one, 400 for a malformed
+// query string, and 503 with Retry-After when a Shared-mode registry
+// file stays busy past its Timeout; no path or query string makes it
+// panic or answer 500 (a fuzz test sends it arbitrary ones).
 package ui

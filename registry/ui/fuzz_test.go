@@ -1,12 +1,10 @@
 package ui_test
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"testing"
 
+	"github.com/cairn-ml/cairn/internal/web/webtest"
 	"github.com/cairn-ml/cairn/registry/ui"
 )
 
@@ -29,12 +27,7 @@ func FuzzRequest(f *testing.F) {
 		f.Add(s[0], s[1], s[2])
 	}
 	f.Fuzz(func(t *testing.T, path, query, accept string) {
-		req := (&http.Request{
-			Method: "GET", URL: &url.URL{Path: "/ui/registry/" + path, RawQuery: query},
-			Header: http.Header{"Accept": {accept}}, Host: "example.com",
-		}).WithContext(context.Background())
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
+		w := webtest.Raw(h, "/ui/registry/"+path, query, accept)
 		switch w.Code {
 		case http.StatusOK, http.StatusBadRequest, http.StatusNotFound:
 		default:

@@ -1,25 +1,18 @@
 package ui
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"strconv"
-	"strings"
 
+	"github.com/cairn-ml/cairn/internal/web"
 	"github.com/cairn-ml/cairn/registry"
 )
 
-//go:embed assets/style.css assets/*.tmpl
+//go:embed assets/*.tmpl
 var assets embed.FS
 
 // Options configures a Handler. The zero value serves the registry's
@@ -66,10 +59,7 @@ type Handler struct {
 	reg    *registry.Registry
 	opts   Options
 	prefix string
-	log    *slog.Logger
-	pages  map[string]*template.Template
-	css    template.CSS
-	csp    string
+	site   *web.Site
 }
 
 // New returns a Handler that shows the models of reg. It never writes to
@@ -77,37 +67,26 @@ type Handler struct {
 // transactions; a page that finds the file busy for longer than the
 // Registry's Timeout answers 503.
 func New(reg *registry.Registry, opts Options) *Handler {
-	h := &Handler{reg: reg, opts: opts, prefix: cleanPrefix(opts.Prefix), log: opts.Logger}
-	if h.log == nil {
-		h.log = slog.New(slog.DiscardHandler)
-	}
-	if h.opts.Title == "" {
-		h.opts.Title = "cairn"
-	}
-	css, err := assets.ReadFile("assets/style.css")
-	if err != nil {
-		panic("registry/ui: " + err.Error()) // embedded: cannot happen
-	}
-	h.css = template.CSS(css)
-	sum := sha256.Sum256(css)
-	h.csp = "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-		"'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-	layout := template.Must(template.New("layout.tmpl").Funcs(h.funcs()).ParseFS(assets, "assets/layout.tmpl", "assets/parts.tmpl"))
-	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"models", "model", "version", "versions", "error"} {
-		h.pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(assets, "assets/"+name+".tmpl"))
-	}
+	h := &Handler{reg: reg, opts: opts}
+	h.site = web.New(web.Config{
+		Name: "registry/ui", Prefix: opts.Prefix, Title: opts.Title, Home: "Models", Links: web.Links(opts.Links),
+		Store: "the registry database", Logger: opts.Logger,
+		Templates: assets, Pages: []string{"models", "model", "version", "versions"}, Funcs: h.funcs(),
+	})
+	h.prefix = h.site.Prefix()
+	// Model names hold no '/'; one that does (escaped as %2F) is not
+	// found.
+	h.site.Handle("GET /{$}", h.models)
+	h.site.Handle("GET /models/{name}", func(rq *web.Request) { h.model(rq, rq.R.PathValue("name")) })
+	h.site.Handle("GET /models/{name}/versions/{ref}", func(rq *web.Request) {
+		h.version(rq, rq.R.PathValue("name"), rq.R.PathValue("ref"))
+	})
+	h.site.Handle("GET /models/{name}/versions/{ref}/download", func(rq *web.Request) {
+		h.download(rq, rq.R.PathValue("name"), rq.R.PathValue("ref"))
+	})
+	h.site.Handle("GET /runs/{id}", func(rq *web.Request) { h.byRun(rq, rq.R.PathValue("id")) })
+	h.site.Handle("GET /datasets/{digest}", func(rq *web.Request) { h.byDataset(rq, rq.R.PathValue("digest")) })
 	return h
-}
-
-func cleanPrefix(p string) string {
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	if !strings.HasSuffix(p, "/") {
-		p += "/"
-	}
-	return p
 }
 
 // ModelURL returns the path of a model's page.
@@ -149,180 +128,17 @@ func (h *Handler) datasetURL(digest string) string {
 	return h.DatasetVersionsURL(digest)
 }
 
-type request struct {
-	w    http.ResponseWriter
-	r    *http.Request
-	ctx  context.Context
-	json bool
-}
-
-// ServeHTTP implements http.Handler. It answers GET and HEAD (405
-// otherwise), 404 for paths, models and versions it does not know.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rq := &request{w: w, r: r, ctx: r.Context(), json: wantsJSON(r)}
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			h.log.Error("registry/ui: panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-			h.fail(rq, http.StatusInternalServerError, "internal error")
-		}
-	}()
-	w.Header().Set("Vary", "Accept")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		h.fail(rq, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed: these pages only read")
-		return
-	}
-	rest, ok := strings.CutPrefix(r.URL.Path, h.prefix)
-	if !ok {
-		if r.URL.Path+"/" == h.prefix {
-			http.Redirect(w, r, h.prefix, http.StatusMovedPermanently)
-			return
-		}
-		h.fail(rq, http.StatusNotFound, "no such page")
-		return
-	}
-	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
-		h.fail(rq, http.StatusBadRequest, "malformed query string: "+err.Error())
-		return
-	}
-	// Model names hold no '/', so the decoded path splits cleanly.
-	p := strings.Split(rest, "/")
-	switch {
-	case rest == "":
-		h.models(rq)
-	case len(p) == 2 && p[0] == "models" && p[1] != "":
-		h.model(rq, p[1])
-	case len(p) == 4 && p[0] == "models" && p[2] == "versions" && p[3] != "":
-		h.version(rq, p[1], p[3])
-	case len(p) == 5 && p[0] == "models" && p[2] == "versions" && p[4] == "download":
-		h.download(rq, p[1], p[3])
-	case len(p) == 2 && p[0] == "runs" && p[1] != "":
-		h.byRun(rq, p[1])
-	case len(p) == 2 && p[0] == "datasets" && p[1] != "":
-		h.byDataset(rq, p[1])
-	default:
-		h.fail(rq, http.StatusNotFound, "no such page")
-	}
-}
-
-// wantsJSON reports whether the request prefers application/json to
-// HTML: its Accept header names application/json with a quality above
-// that of text/html (or of */* when text/html is not named), or the
-// query has format=json.
-func wantsJSON(r *http.Request) bool {
-	if strings.Contains(r.URL.RawQuery, "format=json") {
-		if q, err := url.ParseQuery(r.URL.RawQuery); err == nil && q.Get("format") == "json" {
-			return true
-		}
-	}
-	jsonQ, htmlQ, anyQ := -1.0, -1.0, -1.0
-	for _, part := range strings.Split(strings.Join(r.Header.Values("Accept"), ","), ",") {
-		fields := strings.Split(part, ";")
-		mt := strings.ToLower(strings.TrimSpace(fields[0]))
-		qv := 1.0
-		for _, f := range fields[1:] {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(f), "q="); ok {
-				if x, err := strconv.ParseFloat(v, 64); err == nil && x >= 0 && x <= 1 {
-					qv = x
-				}
-			}
-		}
-		switch mt {
-		case "application/json":
-			jsonQ = max(jsonQ, qv)
-		case "text/html", "application/xhtml+xml":
-			htmlQ = max(htmlQ, qv)
-		case "*/*", "text/*":
-			anyQ = max(anyQ, qv)
-		}
-	}
-	if htmlQ < 0 {
-		htmlQ = anyQ
-	}
-	return jsonQ > 0 && jsonQ > htmlQ
-}
-
-type layout struct {
-	Title  string
-	Brand  string
-	Home   string
-	Nav    []navLink
-	Crumbs []Link
-	CSS    template.CSS
-	Page   any
-}
-
-type navLink struct {
-	Link
-	On bool
-}
-
-// render writes a page: data as JSON, or the page's template around it,
-// rendered into a buffer first so that a failing template never leaves
-// half a page.
-func (h *Handler) render(rq *request, status int, page, title string, crumbs []Link, data any) {
-	hdr := rq.w.Header()
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Referrer-Policy", "same-origin")
-	var buf bytes.Buffer
-	if rq.json {
-		enc := json.NewEncoder(&buf)
-		// Compact, like track/ui's JSON.
-		if err := enc.Encode(data); err != nil {
-			h.log.Error("registry/ui: encode json", "path", rq.r.URL.Path, "err", err)
-			status, buf = http.StatusInternalServerError, *bytes.NewBufferString(`{"error":{"status":500,"message":"internal error"}}` + "\n")
-		}
-		hdr.Set("Content-Type", "application/json; charset=utf-8")
-	} else {
-		nav := []navLink{{Link: Link{Text: "Models", URL: h.prefix}, On: page != "error"}}
-		for _, l := range h.opts.Links {
-			nav = append(nav, navLink{Link: l})
-		}
-		lay := layout{Title: title, Brand: h.opts.Title, Home: h.prefix, Nav: nav, Crumbs: crumbs, CSS: h.css, Page: data}
-		if err := h.pages[page].ExecuteTemplate(&buf, "layout.tmpl", lay); err != nil {
-			h.log.Error("registry/ui: render", "page", page, "err", err)
-			status, buf = http.StatusInternalServerError, *bytes.NewBufferString("internal error\n")
-			hdr.Set("Content-Type", "text/plain; charset=utf-8")
-		} else {
-			hdr.Set("Content-Type", "text/html; charset=utf-8")
-			hdr.Set("Content-Security-Policy", h.csp)
-		}
-	}
-	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
-	rq.w.WriteHeader(status)
-	if rq.r.Method != http.MethodHead {
-		rq.w.Write(buf.Bytes())
-	}
-}
-
-type problem struct {
-	Status  int    `json:"status"`
-	Message string `json:"message"`
-}
-
-type errorBody struct {
-	Error *problem `json:"error"`
-}
-
-func (h *Handler) fail(rq *request, status int, msg string) {
-	h.render(rq, status, "error", http.StatusText(status), nil, errorBody{Error: &problem{Status: status, Message: msg}})
-}
+// ServeHTTP implements http.Handler. The pages answer GET and HEAD (405
+// with Allow for another method), 404 for paths, models and versions
+// they do not know, 400 for a malformed query string.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.site.ServeHTTP(w, r) }
 
 // regError answers a request whose registry call failed with err.
-func (h *Handler) regError(rq *request, what string, err error) {
+func (h *Handler) regError(rq *web.Request, what string, err error) {
 	switch {
 	case errors.Is(err, registry.ErrNotFound), errors.Is(err, registry.ErrInvalid), errors.Is(err, registry.ErrBadRef):
-		h.fail(rq, http.StatusNotFound, what+" not found")
-	case errors.Is(err, registry.ErrLocked):
-		rq.w.Header().Set("Retry-After", "1")
-		h.fail(rq, http.StatusServiceUnavailable, "the registry database is busy; try again")
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		h.fail(rq, http.StatusServiceUnavailable, "request cancelled")
+		h.site.Fail(rq, http.StatusNotFound, what+" not found")
 	default:
-		h.log.Error("registry/ui: registry", "path", rq.r.URL.Path, "err", err)
-		h.fail(rq, http.StatusInternalServerError, "reading "+what+" failed")
+		h.site.ReadFailed(rq, what, err, errors.Is(err, registry.ErrLocked))
 	}
 }

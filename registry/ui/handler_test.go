@@ -1,8 +1,6 @@
 package ui_test
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cairn-ml/cairn/internal/web/webtest"
 	"github.com/cairn-ml/cairn/registry/ui"
 )
 
@@ -66,27 +65,20 @@ func TestPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := get(t, h, "GET", tt.target)
-			b := body(t, w)
+			w := webtest.Get(t, h, "GET", tt.target)
+			b := webtest.Body(t, w)
 			if w.Code != http.StatusOK {
 				t.Fatalf("GET %s: status %d\n%s", tt.target, w.Code, b)
 			}
-			rest := b
-			for _, s := range tt.want {
-				i := strings.Index(rest, s)
-				if i < 0 {
-					t.Fatalf("GET %s: missing %q (after the earlier strings)", tt.target, s)
-				}
-				rest = rest[i+len(s):]
-			}
+			webtest.CheckInOrder(t, tt.target, b, tt.want)
 		})
 	}
 }
 
 func TestDownload(t *testing.T) {
 	h := newHandler(t)
-	w := get(t, h, "GET", h.VersionURL("breast-cancer", 2)+"/download")
-	if w.Code != http.StatusOK || body(t, w) != `{"coef":[2]}` {
+	w := webtest.Get(t, h, "GET", h.VersionURL("breast-cancer", 2)+"/download")
+	if w.Code != http.StatusOK || webtest.Body(t, w) != `{"coef":[2]}` {
 		t.Fatalf("status %d, body %q", w.Code, w.Body)
 	}
 	want := map[string]string{
@@ -94,14 +86,8 @@ func TestDownload(t *testing.T) {
 		"Content-Disposition": "attachment; filename=breast-cancer-v2",
 		"Content-Length":      "12",
 	}
-	got := map[string]string{}
-	for k := range want {
-		got[k] = w.Header().Get(k)
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("headers (-want +got):\n%s", d)
-	}
-	hd := get(t, h, "HEAD", "/ui/registry/models/breast-cancer/versions/@champion/download")
+	webtest.CheckHeaders(t, w, want)
+	hd := webtest.Get(t, h, "HEAD", "/ui/registry/models/breast-cancer/versions/@champion/download")
 	if hd.Code != http.StatusOK || hd.Body.Len() != 0 || hd.Header().Get("Content-Length") != "12" {
 		t.Errorf("HEAD: %d, %d bytes, Content-Length %q", hd.Code, hd.Body.Len(), hd.Header().Get("Content-Length"))
 	}
@@ -109,20 +95,12 @@ func TestDownload(t *testing.T) {
 
 func TestHeaders(t *testing.T) {
 	h := newHandler(t)
-	g := get(t, h, "GET", h.ModelURL("breast-cancer"))
-	hd := get(t, h, "HEAD", h.ModelURL("breast-cancer"))
+	g := webtest.Get(t, h, "GET", h.ModelURL("breast-cancer"))
+	hd := webtest.Get(t, h, "HEAD", h.ModelURL("breast-cancer"))
 	if hd.Code != http.StatusOK || hd.Body.Len() != 0 || hd.Header().Get("Content-Length") != g.Header().Get("Content-Length") {
 		t.Errorf("HEAD: status %d, %d body bytes, Content-Length %q (GET %q)", hd.Code, hd.Body.Len(), hd.Header().Get("Content-Length"), g.Header().Get("Content-Length"))
 	}
-	b := body(t, g)
-	i, j := strings.Index(b, "<style>"), strings.Index(b, "</style>")
-	if i < 0 || j < i {
-		t.Fatal("no <style> element")
-	}
-	sum := sha256.Sum256([]byte(b[i+len("<style>") : j]))
-	if csp, want := g.Header().Get("Content-Security-Policy"), "style-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'"; !strings.Contains(csp, want) || !strings.Contains(csp, "default-src 'none'") {
-		t.Errorf("Content-Security-Policy = %q, want default-src 'none' and %q", csp, want)
-	}
+	webtest.CheckPolicy(t, g)
 }
 
 func TestErrors(t *testing.T) {
@@ -153,17 +131,17 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := get(t, h, tt.method, tt.target)
+			w := webtest.Get(t, h, tt.method, tt.target)
 			if w.Code != tt.status {
-				t.Fatalf("%s %s: status %d, want %d\n%s", tt.method, tt.target, w.Code, tt.status, body(t, w))
+				t.Fatalf("%s %s: status %d, want %d\n%s", tt.method, tt.target, w.Code, tt.status, webtest.Body(t, w))
 			}
 			if tt.status == http.StatusMethodNotAllowed && w.Header().Get("Allow") != "GET, HEAD" {
 				t.Errorf("Allow = %q", w.Header().Get("Allow"))
 			}
-			if !strings.Contains(body(t, w), `<div class="error" role="alert">`) {
+			if !strings.Contains(webtest.Body(t, w), `<div class="error" role="alert">`) {
 				t.Error("no error box")
 			}
-			j := get(t, h, tt.method, tt.target, "Accept", "application/json")
+			j := webtest.Get(t, h, tt.method, tt.target, "Accept", "application/json")
 			var got struct {
 				Error struct {
 					Status  int    `json:"status"`
@@ -184,7 +162,7 @@ func TestEscaping(t *testing.T) {
 		"/ui/registry/models/" + url.PathEscape(evilText), "/ui/registry/datasets/" + url.PathEscape(evilText),
 	} {
 		t.Run(target, func(t *testing.T) {
-			b := body(t, get(t, h, "GET", target))
+			b := webtest.Body(t, webtest.Get(t, h, "GET", target))
 			for _, bad := range []string{"<script", "<img"} {
 				if strings.Contains(strings.ToLower(b), bad) {
 					t.Errorf("GET %s: %q got through", target, bad)
@@ -192,7 +170,7 @@ func TestEscaping(t *testing.T) {
 			}
 		})
 	}
-	b := body(t, get(t, h, "GET", h.ModelURL(evilName)))
+	b := webtest.Body(t, webtest.Get(t, h, "GET", h.ModelURL(evilName)))
 	for _, s := range []string{
 		`<h1>&lt;img src=x onerror=alert(1)&gt; &amp; &#34;q&#34;</h1>`,
 		`<td class="wrap">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</td>`,     // a reason, a tag value
@@ -208,7 +186,7 @@ func TestJSONTwins(t *testing.T) {
 	h := newHandler(t)
 	decode := func(t *testing.T, target string, v any) {
 		t.Helper()
-		w := get(t, h, "GET", target, "Accept", "application/json")
+		w := webtest.Get(t, h, "GET", target, "Accept", "application/json")
 		if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json; charset=utf-8" {
 			t.Fatalf("GET %s: %d %s", target, w.Code, w.Header().Get("Content-Type"))
 		}
@@ -311,7 +289,7 @@ func TestJSONTwins(t *testing.T) {
 func TestNoRunURL(t *testing.T) {
 	reg := newRegistry(t)
 	h := ui.New(reg, ui.Options{})
-	b := body(t, get(t, h, "GET", h.VersionURL("breast-cancer", 1)))
+	b := webtest.Body(t, webtest.Get(t, h, "GET", h.VersionURL("breast-cancer", 1)))
 	if strings.Contains(b, "/runs/"+runV1) || !strings.Contains(b, runV1) {
 		t.Error("without Options.RunURL the run id should be shown as text")
 	}

@@ -3,9 +3,6 @@ package ui_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,24 +80,4 @@ func newRegistry(t testing.TB) *registry.Registry {
 	_, err = reg.SetAlias(ctx, evil, "x", 1, registry.AliasOptions{By: evilText, Reason: evilText})
 	must(err)
 	return reg
-}
-
-func get(t testing.TB, h http.Handler, method, target string, hdr ...string) *httptest.ResponseRecorder {
-	t.Helper()
-	req := httptest.NewRequest(method, target, nil)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	return w
-}
-
-func body(t testing.TB, w *httptest.ResponseRecorder) string {
-	t.Helper()
-	b, err := io.ReadAll(w.Result().Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

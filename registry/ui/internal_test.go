@@ -1,13 +1,11 @@
 package ui
 
 import (
-	"encoding/xml"
-	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/web/webtest"
 	"github.com/cairn-ml/cairn/registry"
 )
 
@@ -37,25 +35,7 @@ func TestTimeline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := string(timeline("<m>", tt.evs, tt.last, t0))
-			count := map[string]int{}
-			dec := xml.NewDecoder(strings.NewReader(s))
-			for {
-				tok, err := dec.Token()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatalf("not well-formed: %v\n%s", err, s)
-				}
-				if se, ok := tok.(xml.StartElement); ok {
-					count[se.Name.Local]++
-					for _, a := range se.Attr {
-						if strings.Contains(a.Value, "NaN") || strings.Contains(a.Value, "Inf") {
-							t.Errorf("<%s %s=%q>", se.Name.Local, a.Name.Local, a.Value)
-						}
-					}
-				}
-			}
+			count := webtest.SVG(t, s)
 			if count["circle"] != tt.wantCircles || count["path"] != tt.wantPaths {
 				t.Errorf("%d circles and %d paths, want %d and %d", count["circle"], count["path"], tt.wantCircles, tt.wantPaths)
 			}
@@ -66,19 +46,5 @@ func TestTimeline(t *testing.T) {
 				t.Error("unescaped text")
 			}
 		})
-	}
-}
-
-func TestWantsJSON(t *testing.T) {
-	for accept, want := range map[string]bool{
-		"application/json": true, "": false, "*/*": false,
-		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": false,
-		"text/html;q=0.1, application/json;q=0.2":                         true,
-	} {
-		r := httptest.NewRequest("GET", "/", nil)
-		r.Header.Set("Accept", accept)
-		if got := wantsJSON(r); got != want {
-			t.Errorf("wantsJSON(%q) = %v, want %v", accept, got, want)
-		}
 	}
 }

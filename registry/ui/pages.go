@@ -1,38 +1,39 @@
 package ui
 
 import (
+	"bytes"
 	"html/template"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/web"
 	"github.com/cairn-ml/cairn/registry"
 )
 
 // versionView is a model version as the pages show it.
 type versionView struct {
-	Model         string            `json:"model"`
-	Number        int               `json:"version"`
-	URL           string            `json:"url"`
-	URI           string            `json:"uri"` // models:/name/3
-	Digest        string            `json:"digest"`
-	Size          int64             `json:"size"`
-	Format        string            `json:"format"`
-	RunID         string            `json:"run_id,omitempty"`
-	RunURL        string            `json:"run_url,omitempty"`
-	DatasetDigest string            `json:"dataset_digest,omitempty"`
-	DatasetURL    string            `json:"dataset_url,omitempty"`
-	Metrics       map[string]num    `json:"metrics"`
-	Tags          map[string]string `json:"tags"`
-	Description   string            `json:"description,omitempty"`
-	Created       time.Time         `json:"created"`
-	CreatedBy     string            `json:"created_by,omitempty"`
-	Updated       time.Time         `json:"updated"`
-	Archived      bool              `json:"archived"`
-	Aliases       []aliasRef        `json:"aliases"`
-	DownloadURL   string            `json:"download_url"`
+	Model         string             `json:"model"`
+	Number        int                `json:"version"`
+	URL           string             `json:"url"`
+	URI           string             `json:"uri"` // models:/name/3
+	Digest        string             `json:"digest"`
+	Size          int64              `json:"size"`
+	Format        string             `json:"format"`
+	RunID         string             `json:"run_id,omitempty"`
+	RunURL        string             `json:"run_url,omitempty"`
+	DatasetDigest string             `json:"dataset_digest,omitempty"`
+	DatasetURL    string             `json:"dataset_url,omitempty"`
+	Metrics       map[string]web.Num `json:"metrics"`
+	Tags          map[string]string  `json:"tags"`
+	Description   string             `json:"description,omitempty"`
+	Created       time.Time          `json:"created"`
+	CreatedBy     string             `json:"created_by,omitempty"`
+	Updated       time.Time          `json:"updated"`
+	Archived      bool               `json:"archived"`
+	Aliases       []aliasRef         `json:"aliases"`
+	DownloadURL   string             `json:"download_url"`
 }
 
 type aliasRef struct {
@@ -46,7 +47,7 @@ func (h *Handler) viewOf(v registry.Version) versionView {
 		Model: v.Name, Number: v.Number, URL: h.VersionURL(v.Name, v.Number), URI: v.URI(),
 		Digest: v.Digest, Size: v.Size, Format: v.Format, RunID: v.RunID, RunURL: h.runURL(v.RunID),
 		DatasetDigest: v.DatasetDigest, DatasetURL: h.datasetURL(v.DatasetDigest),
-		Metrics: make(map[string]num, len(v.Metrics)), Tags: v.Tags, Description: v.Description,
+		Metrics: make(map[string]web.Num, len(v.Metrics)), Tags: v.Tags, Description: v.Description,
 		Created: v.Created, CreatedBy: v.CreatedBy, Updated: v.Updated, Archived: v.Archived,
 		Aliases: []aliasRef{}, DownloadURL: h.VersionURL(v.Name, v.Number) + "/download",
 	}
@@ -54,7 +55,7 @@ func (h *Handler) viewOf(v registry.Version) versionView {
 		vv.Tags = map[string]string{}
 	}
 	for k, m := range v.Metrics {
-		vv.Metrics[k] = num(m)
+		vv.Metrics[k] = web.Num(m)
 	}
 	for _, a := range v.Aliases {
 		vv.Aliases = append(vv.Aliases, aliasRef{Alias: a, Version: v.Number, URL: vv.URL})
@@ -102,7 +103,7 @@ type modelItem struct {
 func (h *Handler) modelItem(m registry.Model) modelItem {
 	it := modelItem{Name: m.Name, URL: h.ModelURL(m.Name), Description: m.Description, LastVersion: m.LastVersion,
 		Aliases: []aliasRef{}, Created: m.Created, CreatedBy: m.CreatedBy, Updated: m.Updated}
-	for _, a := range sortedKeys(m.Aliases) {
+	for _, a := range web.SortedKeys(m.Aliases) {
 		it.Aliases = append(it.Aliases, aliasRef{Alias: a, Version: m.Aliases[a], URL: h.VersionURL(m.Name, m.Aliases[a])})
 	}
 	return it
@@ -112,8 +113,8 @@ type modelsPage struct {
 	Models []modelItem `json:"models"`
 }
 
-func (h *Handler) models(rq *request) {
-	ms, err := h.reg.Models(rq.ctx)
+func (h *Handler) models(rq *web.Request) {
+	ms, err := h.reg.Models(rq.Ctx)
 	if err != nil {
 		h.regError(rq, "models", err)
 		return
@@ -122,7 +123,7 @@ func (h *Handler) models(rq *request) {
 	for _, m := range ms {
 		page.Models = append(page.Models, h.modelItem(m))
 	}
-	h.render(rq, http.StatusOK, "models", "Models", nil, page)
+	h.site.Render(rq, http.StatusOK, "models", "Models", nil, page)
 }
 
 // aliasView is an alias of a model and its last move.
@@ -149,18 +150,18 @@ type modelPage struct {
 	Timeline template.HTML `json:"-"`
 }
 
-func (h *Handler) model(rq *request, name string) {
-	m, err := h.reg.Model(rq.ctx, name)
+func (h *Handler) model(rq *web.Request, name string) {
+	m, err := h.reg.Model(rq.Ctx, name)
 	if err != nil {
 		h.regError(rq, "model", err)
 		return
 	}
-	vs, err := h.reg.Versions(rq.ctx, name)
+	vs, err := h.reg.Versions(rq.Ctx, name)
 	if err != nil {
 		h.regError(rq, "versions", err)
 		return
 	}
-	evs, err := h.reg.AliasHistory(rq.ctx, name, "")
+	evs, err := h.reg.AliasHistory(rq.Ctx, name, "")
 	if err != nil {
 		h.regError(rq, "alias history", err)
 		return
@@ -169,7 +170,7 @@ func (h *Handler) model(rq *request, name string) {
 	if page.Tags == nil {
 		page.Tags = map[string]string{}
 	}
-	page.TagKeys = sortedKeys(page.Tags)
+	page.TagKeys = web.SortedKeys(page.Tags)
 	keys := map[string]bool{}
 	for i := len(vs) - 1; i >= 0; i-- { // newest first
 		page.Versions = append(page.Versions, h.viewOf(vs[i]))
@@ -177,7 +178,7 @@ func (h *Handler) model(rq *request, name string) {
 			keys[k] = true
 		}
 	}
-	page.MetricKeys = sortedKeys(keys)
+	page.MetricKeys = web.SortedKeys(keys)
 	last := map[string]registry.AliasEvent{}
 	for _, e := range evs {
 		page.History = append(page.History, h.event(e))
@@ -195,8 +196,8 @@ func (h *Handler) model(rq *request, name string) {
 	if len(evs) > 0 {
 		page.Timeline = timeline(m.Name, evs, m.LastVersion, m.Updated)
 	}
-	crumbs := []Link{{"Models", h.prefix}, {m.Name, ""}}
-	h.render(rq, http.StatusOK, "model", m.Name, crumbs, page)
+	crumbs := []web.Link{{Text: "Models", URL: h.prefix}, {Text: m.Name}}
+	h.site.Render(rq, http.StatusOK, "model", m.Name, crumbs, page)
 }
 
 type versionPage struct {
@@ -216,16 +217,16 @@ type versionPage struct {
 
 // version serves a version's page; ref is a number ("3", "v3"),
 // "latest" or an alias ("@champion").
-func (h *Handler) version(rq *request, name, ref string) {
-	v, err := h.reg.Get(rq.ctx, name, ref)
+func (h *Handler) version(rq *web.Request, name, ref string) {
+	v, err := h.reg.Get(rq.Ctx, name, ref)
 	if err != nil {
 		h.regError(rq, "version", err)
 		return
 	}
 	page := versionPage{versionView: h.viewOf(v), Events: []eventView{}, SameRun: []versionView{}, SameData: []versionView{}, ModelURL: h.ModelURL(v.Name)}
-	page.TagKeys, page.MetricKeys = sortedKeys(page.Tags), sortedKeys(page.Metrics)
+	page.TagKeys, page.MetricKeys = web.SortedKeys(page.Tags), web.SortedKeys(page.Metrics)
 	page.Changed = !v.Updated.Equal(v.Created) && !v.Updated.IsZero()
-	evs, err := h.reg.AliasHistory(rq.ctx, name, "")
+	evs, err := h.reg.AliasHistory(rq.Ctx, name, "")
 	if err != nil {
 		h.regError(rq, "alias history", err)
 		return
@@ -245,7 +246,7 @@ func (h *Handler) version(rq *request, name, ref string) {
 		return out
 	}
 	if v.RunID != "" {
-		vs, err := h.reg.VersionsByRun(rq.ctx, v.RunID)
+		vs, err := h.reg.VersionsByRun(rq.Ctx, v.RunID)
 		if err != nil {
 			h.regError(rq, "versions by run", err)
 			return
@@ -253,7 +254,7 @@ func (h *Handler) version(rq *request, name, ref string) {
 		page.SameRun = other(vs)
 	}
 	if v.DatasetDigest != "" {
-		vs, err := h.reg.VersionsByDataset(rq.ctx, v.DatasetDigest)
+		vs, err := h.reg.VersionsByDataset(rq.Ctx, v.DatasetDigest)
 		if err != nil {
 			h.regError(rq, "versions by data set", err)
 			return
@@ -261,33 +262,19 @@ func (h *Handler) version(rq *request, name, ref string) {
 		page.SameData = other(vs)
 		page.DataVersionsURL = h.DatasetVersionsURL(v.DatasetDigest)
 	}
-	crumbs := []Link{{"Models", h.prefix}, {v.Name, page.ModelURL}, {"version " + strconv.Itoa(v.Number), ""}}
-	h.render(rq, http.StatusOK, "version", v.Name+" v"+strconv.Itoa(v.Number), crumbs, page)
+	crumbs := []web.Link{{Text: "Models", URL: h.prefix}, {Text: v.Name, URL: page.ModelURL}, {Text: "version " + strconv.Itoa(v.Number)}}
+	h.site.Render(rq, http.StatusOK, "version", v.Name+" v"+strconv.Itoa(v.Number), crumbs, page)
 }
 
 // download sends a version's bytes (checked against its digest) as an
 // attachment.
-func (h *Handler) download(rq *request, name, ref string) {
-	v, b, err := h.reg.Open(rq.ctx, name, ref)
+func (h *Handler) download(rq *web.Request, name, ref string) {
+	v, b, err := h.reg.Open(rq.Ctx, name, ref)
 	if err != nil {
 		h.regError(rq, "version", err)
 		return
 	}
-	hdr := rq.w.Header()
-	hdr.Set("Content-Type", "application/octet-stream")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	cd := mime.FormatMediaType("attachment", map[string]string{"filename": v.Name + "-v" + strconv.Itoa(v.Number)})
-	if cd == "" {
-		cd = "attachment"
-	}
-	hdr.Set("Content-Disposition", cd)
-	hdr.Set("Content-Length", strconv.Itoa(len(b)))
-	hdr.Set("ETag", `"`+v.Digest+`"`)
-	rq.w.WriteHeader(http.StatusOK)
-	if rq.r.Method != http.MethodHead {
-		rq.w.Write(b)
-	}
+	h.site.Attachment(rq, v.Name+"-v"+strconv.Itoa(v.Number), v.Digest, int64(len(b)), bytes.NewReader(b))
 }
 
 type versionsPage struct {
@@ -301,21 +288,21 @@ type versionsPage struct {
 
 // byRun lists the versions registered from a run; a run with none gets
 // an empty list (not a 404: the run may well exist in the tracker).
-func (h *Handler) byRun(rq *request, runID string) {
-	vs, err := h.reg.VersionsByRun(rq.ctx, runID)
+func (h *Handler) byRun(rq *web.Request, runID string) {
+	vs, err := h.reg.VersionsByRun(rq.Ctx, runID)
 	if err != nil {
 		h.regError(rq, "run", err)
 		return
 	}
 	page := h.versionsPage(vs)
 	page.Run, page.URL = runID, h.runURL(runID)
-	crumbs := []Link{{"Models", h.prefix}, {"versions from run " + runID, ""}}
-	h.render(rq, http.StatusOK, "versions", "Versions from run "+runID, crumbs, page)
+	crumbs := []web.Link{{Text: "Models", URL: h.prefix}, {Text: "versions from run " + runID}}
+	h.site.Render(rq, http.StatusOK, "versions", "Versions from run "+runID, crumbs, page)
 }
 
 // byDataset lists the versions trained on a data set.
-func (h *Handler) byDataset(rq *request, digest string) {
-	vs, err := h.reg.VersionsByDataset(rq.ctx, digest)
+func (h *Handler) byDataset(rq *web.Request, digest string) {
+	vs, err := h.reg.VersionsByDataset(rq.Ctx, digest)
 	if err != nil {
 		h.regError(rq, "data set", err)
 		return
@@ -325,8 +312,8 @@ func (h *Handler) byDataset(rq *request, digest string) {
 	if h.opts.DatasetURL != nil {
 		page.URL = h.opts.DatasetURL(digest)
 	}
-	crumbs := []Link{{"Models", h.prefix}, {"versions trained on " + shortDigest(digest), ""}}
-	h.render(rq, http.StatusOK, "versions", "Versions trained on "+shortDigest(digest), crumbs, page)
+	crumbs := []web.Link{{Text: "Models", URL: h.prefix}, {Text: "versions trained on " + web.ShortDigest(digest)}}
+	h.site.Render(rq, http.StatusOK, "versions", "Versions trained on "+web.ShortDigest(digest), crumbs, page)
 }
 
 func (h *Handler) versionsPage(vs []registry.Version) versionsPage {
@@ -338,6 +325,6 @@ func (h *Handler) versionsPage(vs []registry.Version) versionsPage {
 			keys[k] = true
 		}
 	}
-	page.MetricKeys = sortedKeys(keys)
+	page.MetricKeys = web.SortedKeys(keys)
 	return page
 }

@@ -6,11 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/web"
 	"github.com/cairn-ml/cairn/registry"
 )
-
-// palette is matplotlib's tab10; the CSS classes c0..c9 use the same.
-var palette = [...]string{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"}
 
 // timeline draws, as inline SVG, which version each alias of a model
 // pointed at over time: a step line per alias across rows of versions,
@@ -52,26 +50,26 @@ func timeline(model string, evs []registry.AliasEvent, lastVersion int, end time
 	}
 	title := "aliases of " + model + " over time"
 	var b strings.Builder
-	b.WriteString(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="` + itoa(w) + `" height="` + itoa(h) +
-		`" viewBox="0 0 ` + itoa(w) + " " + itoa(h) + `" role="img" aria-label="` + esc(title) + `">`)
-	b.WriteString(`<title>` + esc(title) + `</title><rect x="0" y="0" width="` + itoa(w) + `" height="` + itoa(h) + `" fill="#fff"/>`)
-	b.WriteString(`<text class="title" x="8" y="15">` + esc(title) + `</text>`)
+	b.WriteString(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="` + web.Px(w) + `" height="` + web.Px(h) +
+		`" viewBox="0 0 ` + web.Px(w) + " " + web.Px(h) + `" role="img" aria-label="` + web.Esc(title) + `">`)
+	b.WriteString(`<title>` + web.Esc(title) + `</title><rect x="0" y="0" width="` + web.Px(w) + `" height="` + web.Px(h) + `" fill="#fff"/>`)
+	b.WriteString(`<text class="title" x="8" y="15">` + web.Esc(title) + `</text>`)
 	for v := 1; v <= maxV; v++ {
 		yy := float64(top + row*(maxV-v) + row/2)
-		b.WriteString(`<line x1="` + itoa(left) + `" x2="` + itoa(w-right) + `" y1="` + ff(yy) + `" y2="` + ff(yy) + `" stroke="#e4e7ec"/>`)
-		b.WriteString(`<text x="` + itoa(left-6) + `" y="` + ff(yy+4) + `" text-anchor="end">v` + itoa(v) + `</text>`)
+		b.WriteString(`<line x1="` + web.Px(left) + `" x2="` + web.Px(w-right) + `" y1="` + web.Coord(yy) + `" y2="` + web.Coord(yy) + `" stroke="#e4e7ec"/>`)
+		b.WriteString(`<text x="` + web.Px(left-6) + `" y="` + web.Coord(yy+4) + `" text-anchor="end">v` + web.Px(v) + `</text>`)
 	}
 	base := top + plotH
-	b.WriteString(`<line x1="` + itoa(left) + `" x2="` + itoa(w-right) + `" y1="` + itoa(base) + `" y2="` + itoa(base) + `" stroke="#667085"/>`)
+	b.WriteString(`<line x1="` + web.Px(left) + `" x2="` + web.Px(w-right) + `" y1="` + web.Px(base) + `" y2="` + web.Px(base) + `" stroke="#667085"/>`)
 	layout := timeLayout(span)
 	for i := range 5 {
 		t := t0.Add(span * time.Duration(i) / 4)
 		xx := x(t)
-		b.WriteString(`<line x1="` + ff(xx) + `" x2="` + ff(xx) + `" y1="` + itoa(base) + `" y2="` + itoa(base+4) + `" stroke="#667085"/>`)
-		b.WriteString(`<text x="` + ff(xx) + `" y="` + itoa(base+16) + `" text-anchor="middle">` + esc(t.UTC().Format(layout)) + `</text>`)
+		b.WriteString(`<line x1="` + web.Coord(xx) + `" x2="` + web.Coord(xx) + `" y1="` + web.Px(base) + `" y2="` + web.Px(base+4) + `" stroke="#667085"/>`)
+		b.WriteString(`<text x="` + web.Coord(xx) + `" y="` + web.Px(base+16) + `" text-anchor="middle">` + web.Esc(t.UTC().Format(layout)) + `</text>`)
 	}
 	for ai, alias := range aliases {
-		col := palette[ai%len(palette)]
+		col := web.Color(ai)
 		var path strings.Builder
 		cur := 0 // the version the alias points at; 0 when unset
 		var at time.Time
@@ -81,12 +79,12 @@ func timeline(model string, evs []registry.AliasEvent, lastVersion int, end time
 				continue
 			}
 			if cur > 0 {
-				path.WriteString("H" + ff(x(e.At)))
+				path.WriteString("H" + web.Coord(x(e.At)))
 				if e.To > 0 {
-					path.WriteString("V" + ff(y(e.To, ai)))
+					path.WriteString("V" + web.Coord(y(e.To, ai)))
 				}
 			} else if e.To > 0 {
-				path.WriteString("M" + ff(x(e.At)) + " " + ff(y(e.To, ai)))
+				path.WriteString("M" + web.Coord(x(e.At)) + " " + web.Coord(y(e.To, ai)))
 			}
 			cur, at = e.To, e.At
 			dotV := e.To
@@ -94,22 +92,22 @@ func timeline(model string, evs []registry.AliasEvent, lastVersion int, end time
 			if dotV == 0 {
 				dotV, fill = e.From, "#fff"
 			}
-			tip := "@" + alias + " " + e.Kind.String() + ": " + vname(e.From) + " → " + vname(e.To) + ", by " + e.By + " at " + fmtTime(e.At)
+			tip := "@" + alias + " " + e.Kind.String() + ": " + vname(e.From) + " → " + vname(e.To) + ", by " + e.By + " at " + web.FormatTime(e.At)
 			if e.Reason != "" {
 				tip += ": " + e.Reason
 			}
-			dots.WriteString(`<circle cx="` + ff(x(e.At)) + `" cy="` + ff(y(dotV, ai)) + `" r="4" fill="` + fill + `" stroke="` + col + `" stroke-width="1.5"><title>` + esc(tip) + `</title></circle>`)
+			dots.WriteString(`<circle cx="` + web.Coord(x(e.At)) + `" cy="` + web.Coord(y(dotV, ai)) + `" r="4" fill="` + fill + `" stroke="` + col + `" stroke-width="1.5"><title>` + web.Esc(tip) + `</title></circle>`)
 		}
 		if cur > 0 && !at.IsZero() {
-			path.WriteString("H" + ff(x(t1)))
+			path.WriteString("H" + web.Coord(x(t1)))
 		}
 		if path.Len() > 0 {
 			b.WriteString(`<path fill="none" stroke="` + col + `" stroke-width="2" d="` + path.String() + `"/>`)
 		}
 		b.WriteString(dots.String())
 		lx, ly := left+(ai%4)*((w-left-right)/4), base+34+18*(ai/4)
-		b.WriteString(`<rect x="` + itoa(lx) + `" y="` + itoa(ly-9) + `" width="10" height="10" rx="2" fill="` + col + `"/>`)
-		b.WriteString(`<text x="` + itoa(lx+14) + `" y="` + itoa(ly) + `">@` + esc(clip(alias, 18)) + `</text>`)
+		b.WriteString(`<rect x="` + web.Px(lx) + `" y="` + web.Px(ly-9) + `" width="10" height="10" rx="2" fill="` + col + `"/>`)
+		b.WriteString(`<text x="` + web.Px(lx+14) + `" y="` + web.Px(ly) + `">@` + web.Esc(web.Clip(alias, 18)) + `</text>`)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

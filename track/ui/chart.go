@@ -1,11 +1,12 @@
 package ui
 
 import (
-	"html"
 	"html/template"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/cairn-ml/cairn/internal/web"
 )
 
 // The charts are inline SVG written here: line charts of metric
@@ -13,10 +14,7 @@ import (
 // optimisation history of a tuning study (a dot per trial and a step line
 // of the best so far) and horizontal bar charts (parameter importance,
 // one-value metrics compared across runs). All text in them goes through
-// html.EscapeString; everything else is numbers.
-
-// palette is matplotlib's tab10; the CSS classes c0..c9 use the same.
-var palette = [...]string{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"}
+// web.Esc; everything else is numbers.
 
 const gray = "#98a2b3"
 
@@ -29,7 +27,7 @@ const maxPoints = 800
 type series struct {
 	Name   string
 	X, Y   []float64
-	Color  int  // index into palette; -1 is gray
+	Color  int  // index into the palette (web.Color); -1 is gray
 	Line   bool // join the points
 	Step   bool // join them as a step function (best so far)
 	Dots   bool // draw each point
@@ -51,7 +49,7 @@ func (s series) color() string {
 	if s.Color < 0 {
 		return gray
 	}
-	return palette[s.Color%len(palette)]
+	return web.Color(s.Color)
 }
 
 // SVG draws the plot; a plot with no finite point says so instead.
@@ -86,27 +84,27 @@ func (p plot) SVG() template.HTML {
 	ys := newScale(ylo, yhi, float64(ht-bottom), float64(top), false)
 
 	var b strings.Builder
-	b.WriteString(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="` + itoa(w) + `" height="` + itoa(ht) +
-		`" viewBox="0 0 ` + itoa(w) + " " + itoa(ht) + `" role="img" aria-label="` + esc(p.Title) + `">`)
-	b.WriteString(`<title>` + esc(p.Title) + `</title>`)
-	b.WriteString(`<rect x="0" y="0" width="` + itoa(w) + `" height="` + itoa(ht) + `" fill="#fff"/>`)
+	b.WriteString(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="` + web.Px(w) + `" height="` + web.Px(ht) +
+		`" viewBox="0 0 ` + web.Px(w) + " " + web.Px(ht) + `" role="img" aria-label="` + web.Esc(p.Title) + `">`)
+	b.WriteString(`<title>` + web.Esc(p.Title) + `</title>`)
+	b.WriteString(`<rect x="0" y="0" width="` + web.Px(w) + `" height="` + web.Px(ht) + `" fill="#fff"/>`)
 	// Grid and ticks.
 	for _, t := range ys.ticks {
 		y := ys.at(t)
-		b.WriteString(`<line x1="` + ff(float64(left)) + `" x2="` + ff(float64(w-right)) + `" y1="` + ff(y) + `" y2="` + ff(y) + `" stroke="#e4e7ec"/>`)
-		b.WriteString(`<text x="` + itoa(left-6) + `" y="` + ff(y+4) + `" text-anchor="end">` + esc(ys.label(t)) + `</text>`)
+		b.WriteString(`<line x1="` + web.Coord(float64(left)) + `" x2="` + web.Coord(float64(w-right)) + `" y1="` + web.Coord(y) + `" y2="` + web.Coord(y) + `" stroke="#e4e7ec"/>`)
+		b.WriteString(`<text x="` + web.Px(left-6) + `" y="` + web.Coord(y+4) + `" text-anchor="end">` + web.Esc(ys.label(t)) + `</text>`)
 	}
 	for _, t := range xs.ticks {
 		x := xs.at(t)
-		b.WriteString(`<line x1="` + ff(x) + `" x2="` + ff(x) + `" y1="` + itoa(ht-bottom) + `" y2="` + itoa(ht-bottom+4) + `" stroke="#667085"/>`)
-		b.WriteString(`<text x="` + ff(x) + `" y="` + itoa(ht-bottom+16) + `" text-anchor="middle">` + esc(xs.label(t)) + `</text>`)
+		b.WriteString(`<line x1="` + web.Coord(x) + `" x2="` + web.Coord(x) + `" y1="` + web.Px(ht-bottom) + `" y2="` + web.Px(ht-bottom+4) + `" stroke="#667085"/>`)
+		b.WriteString(`<text x="` + web.Coord(x) + `" y="` + web.Px(ht-bottom+16) + `" text-anchor="middle">` + web.Esc(xs.label(t)) + `</text>`)
 	}
-	b.WriteString(`<line x1="` + itoa(left) + `" x2="` + itoa(w-right) + `" y1="` + itoa(ht-bottom) + `" y2="` + itoa(ht-bottom) + `" stroke="#667085"/>`)
-	b.WriteString(`<line x1="` + itoa(left) + `" x2="` + itoa(left) + `" y1="` + itoa(top) + `" y2="` + itoa(ht-bottom) + `" stroke="#667085"/>`)
+	b.WriteString(`<line x1="` + web.Px(left) + `" x2="` + web.Px(w-right) + `" y1="` + web.Px(ht-bottom) + `" y2="` + web.Px(ht-bottom) + `" stroke="#667085"/>`)
+	b.WriteString(`<line x1="` + web.Px(left) + `" x2="` + web.Px(left) + `" y1="` + web.Px(top) + `" y2="` + web.Px(ht-bottom) + `" stroke="#667085"/>`)
 	if p.XLabel != "" {
-		b.WriteString(`<text x="` + itoa(w-right) + `" y="` + itoa(ht-bottom+30) + `" text-anchor="end">` + esc(p.XLabel) + `</text>`)
+		b.WriteString(`<text x="` + web.Px(w-right) + `" y="` + web.Px(ht-bottom+30) + `" text-anchor="end">` + web.Esc(p.XLabel) + `</text>`)
 	}
-	b.WriteString(`<text class="title" x="` + itoa(left) + `" y="15">` + esc(p.Title) + `</text>`)
+	b.WriteString(`<text class="title" x="` + web.Px(left) + `" y="15">` + web.Esc(p.Title) + `</text>`)
 	// Series.
 	for _, s := range p.Series {
 		col := s.color()
@@ -123,12 +121,12 @@ func (p plot) SVG() template.HTML {
 				if !finite(x[i]) || !finite(y[i]) {
 					continue
 				}
-				b.WriteString(`<circle cx="` + ff(xs.at(x[i])) + `" cy="` + ff(ys.at(y[i])) + `" r="3.2" fill="` + fill + `" stroke="` + col + `">`)
-				tip := s.Name + ": " + fmtFull(y[i]) + " at " + fmtNum(x[i])
+				b.WriteString(`<circle cx="` + web.Coord(xs.at(x[i])) + `" cy="` + web.Coord(ys.at(y[i])) + `" r="3.2" fill="` + fill + `" stroke="` + col + `">`)
+				tip := s.Name + ": " + web.FormatFull(y[i]) + " at " + web.FormatNum(x[i])
 				if i < len(s.Tips) && len(x) == len(s.X) {
 					tip = s.Tips[i]
 				}
-				b.WriteString(`<title>` + esc(tip) + `</title></circle>`)
+				b.WriteString(`<title>` + web.Esc(tip) + `</title></circle>`)
 			}
 		}
 	}
@@ -138,8 +136,8 @@ func (p plot) SVG() template.HTML {
 		for i, s := range p.Series {
 			lx := left + (i%3)*colw
 			ly := ht - 16*legend + 16*(i/3) - 2
-			b.WriteString(`<rect x="` + itoa(lx) + `" y="` + itoa(ly-9) + `" width="10" height="10" rx="2" fill="` + s.color() + `"/>`)
-			b.WriteString(`<text x="` + itoa(lx+14) + `" y="` + itoa(ly) + `">` + esc(clip(s.Name, colw/7)) + `<title>` + esc(s.Name) + `</title></text>`)
+			b.WriteString(`<rect x="` + web.Px(lx) + `" y="` + web.Px(ly-9) + `" width="10" height="10" rx="2" fill="` + s.color() + `"/>`)
+			b.WriteString(`<text x="` + web.Px(lx+14) + `" y="` + web.Px(ly) + `">` + web.Esc(web.Clip(s.Name, colw/7)) + `<title>` + web.Esc(s.Name) + `</title></text>`)
 		}
 	}
 	b.WriteString(`</svg>`)
@@ -159,11 +157,11 @@ func pathData(x, y []float64, xs, ys scale, step bool) string {
 		px, py := xs.at(x[i]), ys.at(y[i])
 		switch {
 		case !pen:
-			b.WriteString("M" + ff(px) + " " + ff(py))
+			b.WriteString("M" + web.Coord(px) + " " + web.Coord(py))
 		case step:
-			b.WriteString("H" + ff(px) + "V" + ff(py))
+			b.WriteString("H" + web.Coord(px) + "V" + web.Coord(py))
 		default:
-			b.WriteString("L" + ff(px) + " " + ff(py))
+			b.WriteString("L" + web.Coord(px) + " " + web.Coord(py))
 		}
 		pen = true
 	}
@@ -210,7 +208,7 @@ type bars struct {
 	Title  string
 	Labels []string
 	Values []float64
-	Colors []int // per bar; nil means all palette[0]
+	Colors []int // per bar; nil means all web.Color(0)
 	Width  int   // 0 means 520
 }
 
@@ -227,7 +225,7 @@ func (c bars) SVG() template.HTML {
 		if finite(v) {
 			lo, hi = math.Min(lo, v), math.Max(hi, v)
 		}
-		labelw = max(labelw, len([]rune(clip(c.Labels[i], 24))))
+		labelw = max(labelw, len([]rune(web.Clip(c.Labels[i], 24))))
 	}
 	if math.IsInf(hi, -1) {
 		return template.HTML(`<p class="none">no finite values to draw</p>`)
@@ -241,31 +239,31 @@ func (c bars) SVG() template.HTML {
 	ht := top + row*len(c.Values) + 6
 	xs := scale{lo: lo, hi: hi, a: float64(left), b: float64(w - valw)}
 	var b strings.Builder
-	b.WriteString(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="` + itoa(w) + `" height="` + itoa(ht) +
-		`" viewBox="0 0 ` + itoa(w) + " " + itoa(ht) + `" role="img" aria-label="` + esc(c.Title) + `">`)
-	b.WriteString(`<title>` + esc(c.Title) + `</title>`)
-	b.WriteString(`<rect x="0" y="0" width="` + itoa(w) + `" height="` + itoa(ht) + `" fill="#fff"/>`)
-	b.WriteString(`<text class="title" x="8" y="15">` + esc(c.Title) + `</text>`)
+	b.WriteString(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="` + web.Px(w) + `" height="` + web.Px(ht) +
+		`" viewBox="0 0 ` + web.Px(w) + " " + web.Px(ht) + `" role="img" aria-label="` + web.Esc(c.Title) + `">`)
+	b.WriteString(`<title>` + web.Esc(c.Title) + `</title>`)
+	b.WriteString(`<rect x="0" y="0" width="` + web.Px(w) + `" height="` + web.Px(ht) + `" fill="#fff"/>`)
+	b.WriteString(`<text class="title" x="8" y="15">` + web.Esc(c.Title) + `</text>`)
 	zero := xs.at(0)
 	for i, v := range c.Values {
 		y := top + row*i
-		b.WriteString(`<text x="` + itoa(left-6) + `" y="` + itoa(y+14) + `" text-anchor="end">` + esc(clip(c.Labels[i], 24)) + `<title>` + esc(c.Labels[i]) + `</title></text>`)
+		b.WriteString(`<text x="` + web.Px(left-6) + `" y="` + web.Px(y+14) + `" text-anchor="end">` + web.Esc(web.Clip(c.Labels[i], 24)) + `<title>` + web.Esc(c.Labels[i]) + `</title></text>`)
 		if finite(v) {
 			x0, x1 := math.Min(zero, xs.at(v)), math.Max(zero, xs.at(v))
-			col := palette[0]
+			col := web.Color(0)
 			if i < len(c.Colors) {
-				col = palette[c.Colors[i]%len(palette)]
+				col = web.Color(c.Colors[i])
 			}
-			b.WriteString(`<rect x="` + ff(x0) + `" y="` + itoa(y+3) + `" width="` + ff(math.Max(x1-x0, 1)) + `" height="` + itoa(row-6) + `" fill="` + col + `">`)
-			b.WriteString(`<title>` + esc(c.Labels[i]+": "+fmtFull(v)) + `</title></rect>`)
+			b.WriteString(`<rect x="` + web.Coord(x0) + `" y="` + web.Px(y+3) + `" width="` + web.Coord(math.Max(x1-x0, 1)) + `" height="` + web.Px(row-6) + `" fill="` + col + `">`)
+			b.WriteString(`<title>` + web.Esc(c.Labels[i]+": "+web.FormatFull(v)) + `</title></rect>`)
 		}
 		tx := zero
 		if finite(v) {
 			tx = math.Max(zero, xs.at(v))
 		}
-		b.WriteString(`<text x="` + ff(tx+4) + `" y="` + itoa(y+14) + `">` + esc(fmtNum(v)) + `</text>`)
+		b.WriteString(`<text x="` + web.Coord(tx+4) + `" y="` + web.Px(y+14) + `">` + web.Esc(web.FormatNum(v)) + `</text>`)
 	}
-	b.WriteString(`<line x1="` + ff(zero) + `" x2="` + ff(zero) + `" y1="` + itoa(top) + `" y2="` + itoa(ht-4) + `" stroke="#667085"/>`)
+	b.WriteString(`<line x1="` + web.Coord(zero) + `" x2="` + web.Coord(zero) + `" y1="` + web.Px(top) + `" y2="` + web.Px(ht-4) + `" stroke="#667085"/>`)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
@@ -341,10 +339,3 @@ func (s scale) label(v float64) string {
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
-
-func esc(s string) string { return html.EscapeString(s) }
-
-func itoa(i int) string { return strconv.Itoa(i) }
-
-// ff writes a pixel coordinate with one decimal.
-func ff(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cairn-ml/cairn/internal/web"
 	"github.com/cairn-ml/cairn/track"
 )
 
@@ -24,7 +25,7 @@ func (c strCell) MarshalJSON() ([]byte, error) {
 }
 
 type numCell struct {
-	V   num
+	V   web.Num
 	Has bool
 }
 
@@ -72,10 +73,10 @@ type comparePage struct {
 // compare serves the comparison of 2 to MaxCompare runs. Query: run
 // (repeatable, or ids separated by commas), diff=1 to show only the
 // params and tags that differ.
-func (h *Handler) compare(rq *request) {
+func (h *Handler) compare(rq *web.Request) {
 	var ids []string
 	seen := map[string]bool{}
-	for _, v := range rq.q["run"] {
+	for _, v := range rq.Query["run"] {
 		for _, id := range strings.Split(v, ",") {
 			if id = strings.TrimSpace(id); id != "" && !seen[id] {
 				seen[id] = true
@@ -84,28 +85,28 @@ func (h *Handler) compare(rq *request) {
 		}
 	}
 	if len(ids) < 2 || len(ids) > MaxCompare {
-		h.fail(rq, http.StatusBadRequest, "choose from 2 to "+strconv.Itoa(MaxCompare)+" runs to compare (run=<id>, repeated)")
+		h.site.Fail(rq, http.StatusBadRequest, "choose from 2 to "+strconv.Itoa(MaxCompare)+" runs to compare (run=<id>, repeated)")
 		return
 	}
-	page := comparePage{OnlyDiff: rq.q.Get("diff") == "1"}
+	page := comparePage{OnlyDiff: rq.Query.Get("diff") == "1"}
 	recs := make([]track.RunRecord, len(ids))
 	exps := map[string]expRef{}
 	for i, id := range ids {
-		rec, err := h.st.RunRecord(rq.ctx, id)
+		rec, err := h.st.RunRecord(rq.Ctx, id)
 		if err != nil {
 			h.storeError(rq, "run "+id, err)
 			return
 		}
 		recs[i] = rec
 		if _, ok := exps[rec.ExperimentID]; !ok {
-			exp, err := h.st.ExperimentByID(rq.ctx, rec.ExperimentID)
+			exp, err := h.st.ExperimentByID(rq.Ctx, rec.ExperimentID)
 			if err != nil {
 				h.storeError(rq, "experiment", err)
 				return
 			}
 			exps[rec.ExperimentID] = h.expRef(exp)
 		}
-		page.Runs = append(page.Runs, compareRun{runRow: h.row(rec), Experiment: exps[rec.ExperimentID], Color: i % len(palette)})
+		page.Runs = append(page.Runs, compareRun{runRow: h.row(rec), Experiment: exps[rec.ExperimentID], Color: i % web.Colors})
 	}
 	page.Params = diffRows(recs, func(r track.RunRecord) map[string]string { return r.Params })
 	page.Tags = diffRows(recs, func(r track.RunRecord) map[string]string { return r.Tags })
@@ -115,7 +116,7 @@ func (h *Handler) compare(rq *request) {
 			keys[k] = true
 		}
 	}
-	for _, key := range sortedKeys(keys) {
+	for _, key := range web.SortedKeys(keys) {
 		row := metricRow{Key: key}
 		var ss []series
 		single := true
@@ -125,19 +126,19 @@ func (h *Handler) compare(rq *request) {
 		var colors []int
 		for i, r := range recs {
 			m, ok := r.Metrics[key]
-			row.Values = append(row.Values, numCell{V: num(m.Value), Has: ok})
+			row.Values = append(row.Values, numCell{V: web.Num(m.Value), Has: ok})
 			if ok != row.Values[0].Has || ok && !sameNum(m.Value, float64(row.Values[0].V)) {
 				row.Differ = true
 			}
 			hist := []point{}
 			if ok {
-				ms, err := h.st.MetricHistory(rq.ctx, r.ID, key)
+				ms, err := h.st.MetricHistory(rq.Ctx, r.ID, key)
 				if err != nil {
 					h.storeError(rq, "metric history", err)
 					return
 				}
 				for _, p := range ms {
-					hist = append(hist, point{Value: num(p.Value), Step: p.Step, Time: p.Time})
+					hist = append(hist, point{Value: web.Num(p.Value), Step: p.Step, Time: p.Time})
 				}
 				s := historySeries(runTitle(r.Name, r.ID), ms, i)
 				if s.xlabel != "step" {
@@ -165,8 +166,8 @@ func (h *Handler) compare(rq *request) {
 	}
 	page.Cols = len(page.Runs) + 1
 	page.ToggleURL = h.prefix + "compare?" + v.Encode()
-	crumbs := []Link{{"Experiments", h.prefix}, {"Compare " + strconv.Itoa(len(ids)) + " runs", ""}}
-	h.render(rq, http.StatusOK, "compare", "Compare runs", crumbs, page)
+	crumbs := []web.Link{{Text: "Experiments", URL: h.prefix}, {Text: "Compare " + strconv.Itoa(len(ids)) + " runs"}}
+	h.site.Render(rq, http.StatusOK, "compare", "Compare runs", crumbs, page)
 }
 
 func sameNum(a, b float64) bool { return a == b || a != a && b != b }
@@ -180,7 +181,7 @@ func diffRows(recs []track.RunRecord, get func(track.RunRecord) map[string]strin
 		}
 	}
 	rows := []diffRow{}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range web.SortedKeys(keys) {
 		row := diffRow{Key: k}
 		for _, r := range recs {
 			v, ok := get(r)[k]

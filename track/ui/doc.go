@@ -22,7 +22,9 @@
 //
 // # Pages
 //
-// Paths are relative to the prefix.
+// Paths are relative to the prefix (the Handler routes them with a Go
+// http.ServeMux): {id} stands for one path segment, {path} for the rest
+// of the path.
 //
 //	""                         the experiments
 //	experiments/{id}           an experiment's runs table
@@ -96,9 +98,19 @@
 // that allows no script at all and only the page's own stylesheet (by
 // hash). Artifacts are sent as application/octet-stream attachments
 // under a sandbox policy, never rendered in the dashboard's origin. The
-// Handler answers only GET and HEAD (405 with Allow otherwise), 404 for
-// unknown paths and ids, 400 for a query it cannot use; no query string
-// makes it panic (a fuzz test sends it arbitrary ones). When the Store
-// is opened in Shared mode and the file stays busy past its Timeout, a
-// page answers 503 with Retry-After.
+// pages answer only GET and HEAD (405 with Allow on a page's path
+// otherwise), 404 for unknown paths, ids and artifacts (an id or path
+// that cannot be one, too), 400 for a query it cannot use; no path or
+// query string makes it panic or answer 500 (a fuzz test sends it
+// arbitrary ones). When the Store is opened in Shared mode and the file
+// stays busy past its Timeout, a page answers 503 with Retry-After.
+//
+// # Performance
+//
+// A runs table of 100 runs with 30 columns renders in about 10 ms, a run
+// page with 50,000 metric points in about 30 ms (each chart thinned to
+// 800 points); README.md has the figures and what the time goes to.
+// They come from
+//
+//	go test -run '^$' -bench . -benchtime 2s -count 3 ./track/ui/
 package ui

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cairn-ml/cairn/internal/web/webtest"
 	"github.com/cairn-ml/cairn/track/ui"
 )
 
@@ -58,18 +59,18 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := get(t, h, tt.method, tt.target)
+			w := webtest.Get(t, h, tt.method, tt.target)
 			if w.Code != tt.status {
-				t.Fatalf("%s %s: status %d, want %d\n%s", tt.method, tt.target, w.Code, tt.status, body(t, w))
+				t.Fatalf("%s %s: status %d, want %d\n%s", tt.method, tt.target, w.Code, tt.status, webtest.Body(t, w))
 			}
 			if tt.status == http.StatusMethodNotAllowed && w.Header().Get("Allow") != "GET, HEAD" {
 				t.Errorf("Allow = %q", w.Header().Get("Allow"))
 			}
-			if tt.status != http.StatusOK && !strings.Contains(body(t, w), `<div class="error" role="alert">`) {
+			if tt.status != http.StatusOK && !strings.Contains(webtest.Body(t, w), `<div class="error" role="alert">`) {
 				t.Errorf("the HTML error page has no error box")
 			}
 			// The JSON twin.
-			j := get(t, h, tt.method, tt.target, "Accept", "application/json")
+			j := webtest.Get(t, h, tt.method, tt.target, "Accept", "application/json")
 			if j.Code != tt.status {
 				t.Fatalf("JSON: status %d, want %d", j.Code, tt.status)
 			}
@@ -101,7 +102,7 @@ func TestFilterErrorShownInPlace(t *testing.T) {
 	p := newProject(t)
 	h := ui.New(p.st, ui.Options{Prefix: "/ui/"})
 	f := "params.solver = 'lbfgs' AND metrics.f1 >> 0.9"
-	b := body(t, get(t, h, "GET", h.ExperimentURL(p.expID)+"?filter="+url.QueryEscape(f)))
+	b := webtest.Body(t, webtest.Get(t, h, "GET", h.ExperimentURL(p.expID)+"?filter="+url.QueryEscape(f)))
 	for _, s := range []string{
 		`value="params.solver = &#39;lbfgs&#39; AND metrics.f1 &gt;&gt; 0.9"`, // the form keeps the filter
 		"Bad filter at column 41:",
@@ -127,7 +128,7 @@ func TestEscaping(t *testing.T) {
 	}
 	for _, target := range pages {
 		t.Run(target, func(t *testing.T) {
-			b := body(t, get(t, h, "GET", target))
+			b := webtest.Body(t, webtest.Get(t, h, "GET", target))
 			if strings.Contains(strings.ToLower(b), "<script") {
 				t.Errorf("GET %s: a <script> element got through", target)
 			}
@@ -139,7 +140,7 @@ func TestEscaping(t *testing.T) {
 			}
 		})
 	}
-	b := body(t, get(t, h, "GET", h.RunURL(p.evil)))
+	b := webtest.Body(t, webtest.Get(t, h, "GET", h.RunURL(p.evil)))
 	for _, s := range []string{
 		`<h1>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;`,                                                  // the run's name
 		`<td class="mono">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</td>`,                                // a param key
@@ -157,7 +158,7 @@ func TestJSONTwins(t *testing.T) {
 	h := ui.New(p.st, ui.Options{Prefix: "/ui/"})
 	decode := func(t *testing.T, target string, accept string, v any) {
 		t.Helper()
-		w := get(t, h, "GET", target, "Accept", accept)
+		w := webtest.Get(t, h, "GET", target, "Accept", accept)
 		if w.Code != http.StatusOK {
 			t.Fatalf("GET %s: %d", target, w.Code)
 		}
@@ -305,7 +306,7 @@ func TestJSONTwins(t *testing.T) {
 		if d := cmp.Diff(map[string]any{"a": "NaN", "b": "+Inf", "c": "-Inf"}, got.Metrics); d != "" {
 			t.Errorf("metrics (-want +got):\n%s", d)
 		}
-		if w := get(t, h, "GET", h.RunURL(r.ID())); w.Code != http.StatusOK || !strings.Contains(body(t, w), "no finite values to draw") {
+		if w := webtest.Get(t, h, "GET", h.RunURL(r.ID())); w.Code != http.StatusOK || !strings.Contains(webtest.Body(t, w), "no finite values to draw") {
 			t.Errorf("HTML page with non-finite metrics: status %d", w.Code)
 		}
 	})

@@ -1,12 +1,11 @@
 package ui_test
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 
+	"github.com/cairn-ml/cairn/internal/web/webtest"
 	"github.com/cairn-ml/cairn/track/ui"
 )
 
@@ -32,12 +31,7 @@ func FuzzRequest(f *testing.F) {
 		f.Add(s.path, s.query, s.accept)
 	}
 	f.Fuzz(func(t *testing.T, path, query, accept string) {
-		req := (&http.Request{
-			Method: "GET", URL: &url.URL{Path: "/ui/" + path, RawQuery: query},
-			Header: http.Header{"Accept": {accept}}, Host: "example.com",
-		}).WithContext(context.Background())
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
+		w := webtest.Raw(h, "/ui/"+path, query, accept)
 		switch w.Code {
 		case http.StatusOK, http.StatusMovedPermanently, http.StatusBadRequest, http.StatusNotFound:
 		default:

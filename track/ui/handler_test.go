@@ -1,8 +1,6 @@
 package ui_test
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cairn-ml/cairn/internal/web/webtest"
 	"github.com/cairn-ml/cairn/track/ui"
 )
 
@@ -51,26 +50,19 @@ func TestPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := get(t, h, "GET", tt.target)
-			b := body(t, w)
+			w := webtest.Get(t, h, "GET", tt.target)
+			b := webtest.Body(t, w)
 			if w.Code != http.StatusOK {
 				t.Fatalf("GET %s: status %d, want 200\n%s", tt.target, w.Code, b)
 			}
 			if ct := w.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
 				t.Errorf("Content-Type = %q", ct)
 			}
-			rest := b
-			for _, s := range tt.want {
-				i := strings.Index(rest, s)
-				if i < 0 {
-					t.Fatalf("GET %s: missing %q (after the earlier strings)", tt.target, s)
-				}
-				rest = rest[i+len(s):]
-			}
+			webtest.CheckInOrder(t, tt.target, b, tt.want)
 		})
 	}
 	t.Run("compare diff hides equal rows", func(t *testing.T) {
-		b := body(t, get(t, h, "GET", h.CompareURL(p.baseline, p.tuned)+"&diff=1"))
+		b := webtest.Body(t, webtest.Get(t, h, "GET", h.CompareURL(p.baseline, p.tuned)+"&diff=1"))
 		if strings.Contains(b, `<td class="mono">penalty</td>`) {
 			t.Error("diff=1 shows penalty, which is l2 in both runs")
 		}
@@ -80,7 +72,7 @@ func TestPages(t *testing.T) {
 func TestArtifactDownload(t *testing.T) {
 	p := newProject(t)
 	h := ui.New(p.st, ui.Options{Prefix: "/ui/"})
-	w := get(t, h, "GET", "/ui/runs/"+p.baseline+"/artifacts/model/coef.json")
+	w := webtest.Get(t, h, "GET", "/ui/runs/"+p.baseline+"/artifacts/model/coef.json")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -90,23 +82,17 @@ func TestArtifactDownload(t *testing.T) {
 		"X-Content-Type-Options": "nosniff",
 		"Content-Length":         "18",
 	}
-	got := map[string]string{}
-	for k := range want {
-		got[k] = w.Header().Get(k)
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("headers (-want +got):\n%s", d)
-	}
-	if b := body(t, w); b != `{"coef":[0.1,0.2]}` {
+	webtest.CheckHeaders(t, w, want)
+	if b := webtest.Body(t, w); b != `{"coef":[0.1,0.2]}` {
 		t.Errorf("body = %q", b)
 	}
 	// An HTML artifact is still a download, in a sandbox.
-	evil := get(t, h, "GET", "/ui/runs/"+p.evil+"/artifacts/"+url.PathEscape("a<b>")+"/"+url.PathEscape("x&y.html"))
+	evil := webtest.Get(t, h, "GET", "/ui/runs/"+p.evil+"/artifacts/"+url.PathEscape("a<b>")+"/"+url.PathEscape("x&y.html"))
 	if evil.Code != http.StatusOK || evil.Header().Get("Content-Type") != "application/octet-stream" ||
 		!strings.Contains(evil.Header().Get("Content-Security-Policy"), "sandbox") {
 		t.Errorf("html artifact: status %d, headers %v", evil.Code, evil.Header())
 	}
-	head := get(t, h, "HEAD", "/ui/runs/"+p.baseline+"/artifacts/model/coef.json")
+	head := webtest.Get(t, h, "HEAD", "/ui/runs/"+p.baseline+"/artifacts/model/coef.json")
 	if head.Code != http.StatusOK || head.Body.Len() != 0 || head.Header().Get("Content-Length") != "18" {
 		t.Errorf("HEAD: status %d, %d body bytes, Content-Length %q", head.Code, head.Body.Len(), head.Header().Get("Content-Length"))
 	}
@@ -115,31 +101,15 @@ func TestArtifactDownload(t *testing.T) {
 func TestHeadAndHeaders(t *testing.T) {
 	p := newProject(t)
 	h := ui.New(p.st, ui.Options{Prefix: "/ui/"})
-	g := get(t, h, "GET", h.RunURL(p.baseline))
-	hd := get(t, h, "HEAD", h.RunURL(p.baseline))
+	g := webtest.Get(t, h, "GET", h.RunURL(p.baseline))
+	hd := webtest.Get(t, h, "HEAD", h.RunURL(p.baseline))
 	if hd.Code != http.StatusOK || hd.Body.Len() != 0 {
 		t.Errorf("HEAD: status %d, %d body bytes; want 200 and none", hd.Code, hd.Body.Len())
 	}
 	if g.Header().Get("Content-Length") != hd.Header().Get("Content-Length") {
 		t.Errorf("Content-Length: GET %q, HEAD %q", g.Header().Get("Content-Length"), hd.Header().Get("Content-Length"))
 	}
-	// The policy allows exactly the page's stylesheet, by its hash.
-	b := body(t, g)
-	i, j := strings.Index(b, "<style>"), strings.Index(b, "</style>")
-	if i < 0 || j < i {
-		t.Fatal("no <style> element")
-	}
-	sum := sha256.Sum256([]byte(b[i+len("<style>") : j]))
-	csp := g.Header().Get("Content-Security-Policy")
-	if want := "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, want) {
-		t.Errorf("Content-Security-Policy = %q, want it to hold %q", csp, want)
-	}
-	if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
-		t.Errorf("Content-Security-Policy = %q: want no script allowed", csp)
-	}
-	if strings.Contains(b, "<script") || strings.Contains(b, "http://") && !strings.Contains(b, `xmlns="http://www.w3.org/2000/svg"`) {
-		t.Error("page has a script or an external reference")
-	}
+	webtest.CheckPolicy(t, g)
 }
 
 func TestPrefix(t *testing.T) {
@@ -153,12 +123,12 @@ func TestPrefix(t *testing.T) {
 		if got := h.RunURL("x"); got != want+"runs/x" {
 			t.Errorf("Prefix %q: RunURL = %q, want %q", prefix, got, want+"runs/x")
 		}
-		w := get(t, h, "GET", want)
-		if w.Code != http.StatusOK || !strings.Contains(body(t, w), `href="`+want+`experiments/`) {
+		w := webtest.Get(t, h, "GET", want)
+		if w.Code != http.StatusOK || !strings.Contains(webtest.Body(t, w), `href="`+want+`experiments/`) {
 			t.Errorf("Prefix %q: GET %s: status %d, or links without the prefix", prefix, want, w.Code)
 		}
 		if want != "/" {
-			r := get(t, h, "GET", strings.TrimSuffix(want, "/"))
+			r := webtest.Get(t, h, "GET", strings.TrimSuffix(want, "/"))
 			if r.Code != http.StatusMovedPermanently || r.Header().Get("Location") != want {
 				t.Errorf("Prefix %q: GET without the slash: %d to %q", prefix, r.Code, r.Header().Get("Location"))
 			}
@@ -169,7 +139,7 @@ func TestPrefix(t *testing.T) {
 func TestLinksAndTitle(t *testing.T) {
 	p := newProject(t)
 	h := ui.New(p.st, ui.Options{Prefix: "/ui/", Title: "my lab", Links: []ui.Link{{Text: "Models", URL: "/ui/registry/"}}})
-	b := body(t, get(t, h, "GET", "/ui/"))
+	b := webtest.Body(t, webtest.Get(t, h, "GET", "/ui/"))
 	for _, s := range []string{`<a class="brand" href="/ui/">my lab</a>`, `<a href="/ui/registry/">Models</a>`} {
 		if !strings.Contains(b, s) {
 			t.Errorf("header lacks %q", s)
@@ -197,12 +167,12 @@ func TestRunsTableJSON(t *testing.T) {
 	}
 	fetch := func(t *testing.T, target string) page {
 		t.Helper()
-		w := get(t, h, "GET", target, "Accept", "application/json")
+		w := webtest.Get(t, h, "GET", target, "Accept", "application/json")
 		if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json; charset=utf-8" {
-			t.Fatalf("GET %s: %d %s", target, w.Code, body(t, w))
+			t.Fatalf("GET %s: %d %s", target, w.Code, webtest.Body(t, w))
 		}
 		var pg page
-		if err := json.Unmarshal([]byte(body(t, w)), &pg); err != nil {
+		if err := json.Unmarshal([]byte(webtest.Body(t, w)), &pg); err != nil {
 			t.Fatal(err)
 		}
 		return pg

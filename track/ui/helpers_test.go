@@ -3,10 +3,7 @@ package ui_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -133,27 +130,6 @@ func newProject(t testing.TB) *project {
 	must(err)
 	must(evil.End(ctx, track.StatusKilled))
 	return p
-}
-
-// get sends a request to h and returns the response.
-func get(t testing.TB, h http.Handler, method, target string, hdr ...string) *httptest.ResponseRecorder {
-	t.Helper()
-	req := httptest.NewRequest(method, target, nil)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	return w
-}
-
-func body(t testing.TB, w *httptest.ResponseRecorder) string {
-	t.Helper()
-	b, err := io.ReadAll(w.Result().Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 func trackRunOptions() track.RunOptions { return track.RunOptions{NoAutoTags: true} }

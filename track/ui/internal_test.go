@@ -1,19 +1,17 @@
 package ui
 
 import (
-	"encoding/xml"
-	"fmt"
 	"html/template"
-	"io"
 	"math"
 	"math/rand/v2"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cairn-ml/cairn/internal/web/webtest"
 )
 
 func TestNiceStep(t *testing.T) {
@@ -66,26 +64,7 @@ func TestScale(t *testing.T) {
 // checkSVG parses s as XML and returns how many of each element it has.
 func checkSVG(t *testing.T, s template.HTML) map[string]int {
 	t.Helper()
-	count := map[string]int{}
-	dec := xml.NewDecoder(strings.NewReader(string(s)))
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed: %v\n%s", err, s)
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			count[se.Name.Local]++
-			for _, a := range se.Attr {
-				if strings.Contains(a.Value, "NaN") || strings.Contains(a.Value, "Inf") {
-					t.Errorf("<%s %s=%q>: a non-finite coordinate", se.Name.Local, a.Name.Local, a.Value)
-				}
-			}
-		}
-	}
-	return count
+	return webtest.SVG(t, string(s))
 }
 
 func TestPlotSVG(t *testing.T) {
@@ -234,58 +213,6 @@ func TestRanksAndOmega(t *testing.T) {
 	}
 }
 
-func TestWantsJSON(t *testing.T) {
-	tests := []struct {
-		accept string
-		query  string
-		want   bool
-	}{
-		{"application/json", "", true},
-		{"application/json; charset=utf-8", "", true},
-		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "", false}, // a browser
-		{"*/*", "", false},
-		{"", "", false},
-		{"text/html;q=0.5, application/json", "", true},
-		{"application/json;q=0.5, text/html", "", false},
-		{"application/json;q=0", "", false},
-		{"application/json;q=0.9, */*;q=0.1", "", true},
-		{"text/html", "format=json", true},
-		{"", "format=html", false},
-		{"application/json;q=nonsense", "", true},
-	}
-	for _, tt := range tests {
-		r := httptest.NewRequest("GET", "/?"+tt.query, nil)
-		if tt.accept != "" {
-			r.Header.Set("Accept", tt.accept)
-		}
-		if got := wantsJSON(r); got != tt.want {
-			t.Errorf("wantsJSON(Accept %q, query %q) = %v, want %v", tt.accept, tt.query, got, tt.want)
-		}
-	}
-}
-
-func TestProblemSplit(t *testing.T) {
-	tests := []struct {
-		input  string
-		column int
-		want   [3]string
-	}{
-		{"abc", 1, [3]string{"", "a", "bc"}},
-		{"abc", 3, [3]string{"ab", "c", ""}},
-		{"abc", 4, [3]string{"abc", " ", ""}}, // at the end of the input
-		{"héllo", 2, [3]string{"h", "é", "llo"}},
-		{"abc", 0, [3]string{"", "a", "bc"}},
-		{"abc", 99, [3]string{"abc", " ", ""}},
-	}
-	for _, tt := range tests {
-		p := &problem{Input: tt.input, Column: tt.column}
-		got := [3]string{p.Before(), p.At(), p.After()}
-		if got != tt.want {
-			t.Errorf("split(%q, %d) = %q, want %q", tt.input, tt.column, got, tt.want)
-		}
-	}
-}
-
 func TestQuoteKey(t *testing.T) {
 	for k, want := range map[string]string{
 		"f1": "f1", "cv_f1": "cv_f1", "a.b-c/d": "a.b-c/d", "f1 score": "`f1 score`", "1st": "`1st`",
@@ -293,35 +220,6 @@ func TestQuoteKey(t *testing.T) {
 	} {
 		if got := quoteKey(k); got != want {
 			t.Errorf("quoteKey(%q) = %q, want %q", k, got, want)
-		}
-	}
-}
-
-func TestFormat(t *testing.T) {
-	tests := []struct {
-		f    float64
-		want string
-	}{
-		{0.9621, "0.9621"}, {1, "1"}, {1234567, "1234567"}, {0.000123456789, "0.000123457"},
-		{math.NaN(), "NaN"}, {math.Inf(1), "+Inf"}, {math.Inf(-1), "-Inf"}, {1e20, "1e+20"},
-	}
-	for _, tt := range tests {
-		if got := fmtNum(tt.f); got != tt.want {
-			t.Errorf("fmtNum(%v) = %q, want %q", tt.f, got, tt.want)
-		}
-	}
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 5 << 20: "5.0 MiB"} {
-		if got := fmtBytes(n); got != want {
-			t.Errorf("fmtBytes(%d) = %q, want %q", n, got, want)
-		}
-	}
-	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0.1, -3} {
-		b, err := num(f).MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := map[bool]string{true: `"` + fmtNum(f) + `"`, false: fmt.Sprint(f)}[!finite(f)]; string(b) != want {
-			t.Errorf("num(%v).MarshalJSON() = %s, want %s", f, b, want)
 		}
 	}
 }

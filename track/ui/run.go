@@ -2,19 +2,18 @@ package ui
 
 import (
 	"html/template"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"path"
 	"strconv"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/web"
 	"github.com/cairn-ml/cairn/track"
 )
 
 type point struct {
-	Value num       `json:"value"`
+	Value web.Num   `json:"value"`
 	Step  int64     `json:"step"`
 	Time  time.Time `json:"time"`
 }
@@ -75,13 +74,13 @@ type runLink struct {
 
 // run serves a run's page. Query: objective and direction choose the
 // metric (and whether larger is better) of a tuning study's history.
-func (h *Handler) run(rq *request, id string) {
-	rec, err := h.st.RunRecord(rq.ctx, id)
+func (h *Handler) run(rq *web.Request, id string) {
+	rec, err := h.st.RunRecord(rq.Ctx, id)
 	if err != nil {
 		h.storeError(rq, "run", err)
 		return
 	}
-	exp, err := h.st.ExperimentByID(rq.ctx, rec.ExperimentID)
+	exp, err := h.st.ExperimentByID(rq.Ctx, rec.ExperimentID)
 	if err != nil {
 		h.storeError(rq, "experiment", err)
 		return
@@ -90,30 +89,30 @@ func (h *Handler) run(rq *request, id string) {
 	if page.Tags == nil {
 		page.Tags = map[string]string{}
 	}
-	page.TagKeys, page.ParamKeys = sortedKeys(page.Tags), sortedKeys(page.Params)
-	crumbs := []Link{{"Experiments", h.prefix}, {exp.Name, page.Experiment.URL}}
+	page.TagKeys, page.ParamKeys = web.SortedKeys(page.Tags), web.SortedKeys(page.Params)
+	crumbs := []web.Link{{Text: "Experiments", URL: h.prefix}, {Text: exp.Name, URL: page.Experiment.URL}}
 	if rec.ParentID != "" {
 		page.Parent = &runLink{ID: rec.ParentID, URL: h.RunURL(rec.ParentID)}
-		if prec, err := h.st.RunRecord(rq.ctx, rec.ParentID); err == nil {
+		if prec, err := h.st.RunRecord(rq.Ctx, rec.ParentID); err == nil {
 			page.Parent.Name = prec.Name
 		}
-		crumbs = append(crumbs, Link{runTitle(page.Parent.Name, rec.ParentID), page.Parent.URL})
+		crumbs = append(crumbs, web.Link{Text: runTitle(page.Parent.Name, rec.ParentID), URL: page.Parent.URL})
 	}
-	crumbs = append(crumbs, Link{runTitle(rec.Name, rec.ID), ""})
+	crumbs = append(crumbs, web.Link{Text: runTitle(rec.Name, rec.ID)})
 	if h.opts.ModelURL != nil {
 		page.ModelsURL = h.opts.ModelURL(rec.ID)
 	}
 	single := bars{Title: "metrics logged once"}
-	for _, key := range sortedKeys(rec.Metrics) {
-		hist, err := h.st.MetricHistory(rq.ctx, rec.ID, key)
+	for _, key := range web.SortedKeys(rec.Metrics) {
+		hist, err := h.st.MetricHistory(rq.Ctx, rec.ID, key)
 		if err != nil {
 			h.storeError(rq, "metric history", err)
 			return
 		}
 		m := rec.Metrics[key]
-		mv := metricView{Key: key, Latest: point{Value: num(m.Value), Step: m.Step, Time: m.Time}, History: make([]point, len(hist))}
+		mv := metricView{Key: key, Latest: point{Value: web.Num(m.Value), Step: m.Step, Time: m.Time}, History: make([]point, len(hist))}
 		for i, p := range hist {
-			mv.History[i] = point{Value: num(p.Value), Step: p.Step, Time: p.Time}
+			mv.History[i] = point{Value: web.Num(p.Value), Step: p.Step, Time: p.Time}
 		}
 		if len(hist) > 1 {
 			s := historySeries(runTitle(rec.Name, rec.ID), hist, 0)
@@ -133,7 +132,7 @@ func (h *Handler) run(rq *request, id string) {
 		}
 		page.Inputs = append(page.Inputs, iv)
 	}
-	arts, err := h.st.Artifacts(rq.ctx, rec.ID)
+	arts, err := h.st.Artifacts(rq.Ctx, rec.ID)
 	if err != nil {
 		h.storeError(rq, "artifacts", err)
 		return
@@ -142,7 +141,7 @@ func (h *Handler) run(rq *request, id string) {
 		page.Artifacts = append(page.Artifacts, artifactView{Path: a.Path, Digest: a.Digest, Size: a.Size, Time: a.Time, URL: h.artifactURL(rec.ID, a.Path)})
 	}
 	filter := "attributes.parent_run_id = " + quoteString(rec.ID)
-	kids, next, err := h.st.SearchRuns(rq.ctx, track.SearchOptions{
+	kids, next, err := h.st.SearchRuns(rq.Ctx, track.SearchOptions{
 		ExperimentIDs: []string{rec.ExperimentID}, Filter: filter,
 		OrderBy: []string{"attributes.start_time ASC"}, Limit: h.opts.MaxTrials,
 	})
@@ -167,7 +166,7 @@ func (h *Handler) run(rq *request, id string) {
 				metrics[m] = true
 			}
 		}
-		page.ChildParams, page.ChildMetrics = sortedKeys(params), sortedKeys(metrics)
+		page.ChildParams, page.ChildMetrics = web.SortedKeys(params), web.SortedKeys(metrics)
 		if len(ids) >= 2 && len(ids) <= MaxCompare {
 			page.CompareAllURL = h.CompareURL(ids...)
 		}
@@ -188,7 +187,7 @@ func (h *Handler) run(rq *request, id string) {
 		page.ChildTable = newTable(page.Children, attrs, plain(page.ChildParams, "params"), plain(page.ChildMetrics, "metrics"), false, true, nil)
 		page.Compare = h.prefix + "compare"
 	}
-	h.render(rq, http.StatusOK, "run", runTitle(rec.Name, rec.ID), crumbs, page)
+	h.site.Render(rq, http.StatusOK, "run", runTitle(rec.Name, rec.ID), crumbs, page)
 }
 
 func encodeFilter(f string) string {
@@ -200,7 +199,7 @@ func runTitle(name, id string) string {
 	if name != "" {
 		return name
 	}
-	return "run " + shortID(id)
+	return "run " + web.ShortID(id)
 }
 
 type histSeries struct {
@@ -227,7 +226,7 @@ func historySeries(name string, hist []track.Metric, color int) histSeries {
 		}
 		s.X, s.Y = append(s.X, x), append(s.Y, p.Value)
 		if s.Dots { // tooltips only where there are dots to hold them
-			s.Tips = append(s.Tips, name+": "+fmtFull(p.Value)+" at step "+strconv.FormatInt(p.Step, 10)+", "+fmtTime(p.Time))
+			s.Tips = append(s.Tips, name+": "+web.FormatFull(p.Value)+" at step "+strconv.FormatInt(p.Step, 10)+", "+web.FormatTime(p.Time))
 		}
 	}
 	return histSeries{series: s, xlabel: label}
@@ -236,32 +235,14 @@ func historySeries(name string, hist []track.Metric, color int) histSeries {
 // artifact sends an artifact's content as a download. It is never shown
 // inline, whatever it holds: an HTML artifact from a run must not run in
 // the dashboard's origin.
-func (h *Handler) artifact(rq *request, runID, p string) {
-	rc, a, err := h.st.OpenArtifact(rq.ctx, runID, p)
+func (h *Handler) artifact(rq *web.Request, runID, p string) {
+	rc, a, err := h.st.OpenArtifact(rq.Ctx, runID, p)
 	if err != nil {
 		h.storeError(rq, "artifact", err)
 		return
 	}
 	defer rc.Close()
-	hdr := rq.w.Header()
-	hdr.Set("Content-Type", "application/octet-stream")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	cd := mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(a.Path)})
-	if cd == "" {
-		cd = "attachment"
-	}
-	hdr.Set("Content-Disposition", cd)
-	hdr.Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	hdr.Set("ETag", `"`+a.Digest+`"`)
-	hdr.Set("Cache-Control", "private, max-age=0")
-	rq.w.WriteHeader(http.StatusOK)
-	if rq.r.Method == http.MethodHead {
-		return
-	}
-	if _, err := io.Copy(rq.w, rc); err != nil {
-		h.log.Warn("track/ui: send artifact", "run", runID, "path", p, "err", err)
-	}
+	h.site.Attachment(rq, path.Base(a.Path), a.Digest, a.Size, rc)
 }
 
 // MarshalJSON implements json.Marshaler.

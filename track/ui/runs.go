@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/web"
 	"github.com/cairn-ml/cairn/track"
 )
 
@@ -29,8 +30,8 @@ type experimentsPage struct {
 	SearchURL   string           `json:"search_url"`
 }
 
-func (h *Handler) experiments(rq *request) {
-	exps, err := h.st.Experiments(rq.ctx)
+func (h *Handler) experiments(rq *web.Request) {
+	exps, err := h.st.Experiments(rq.Ctx)
 	if err != nil {
 		h.storeError(rq, "experiments", err)
 		return
@@ -38,7 +39,7 @@ func (h *Handler) experiments(rq *request) {
 	page := experimentsPage{Experiments: []experimentItem{}, SearchURL: h.SearchURL("")}
 	for _, e := range exps {
 		item := experimentItem{expRef: h.expRef(e), Created: e.Created}
-		newest, _, err := h.st.SearchRuns(rq.ctx, track.SearchOptions{ExperimentIDs: []string{e.ID}, Limit: 1})
+		newest, _, err := h.st.SearchRuns(rq.Ctx, track.SearchOptions{ExperimentIDs: []string{e.ID}, Limit: 1})
 		if err != nil {
 			h.storeError(rq, "runs", err)
 			return
@@ -48,7 +49,7 @@ func (h *Handler) experiments(rq *request) {
 		}
 		page.Experiments = append(page.Experiments, item)
 	}
-	h.render(rq, http.StatusOK, "experiments", "Experiments", nil, page)
+	h.site.Render(rq, http.StatusOK, "experiments", "Experiments", nil, page)
 }
 
 func (h *Handler) expRef(e *track.Experiment) expRef {
@@ -57,41 +58,41 @@ func (h *Handler) expRef(e *track.Experiment) expRef {
 
 // runRow is a run in a table: its attributes, params and latest metrics.
 type runRow struct {
-	ID           string            `json:"id"`
-	Name         string            `json:"name"`
-	URL          string            `json:"url"`
-	ExperimentID string            `json:"experiment_id"`
-	ParentID     string            `json:"parent_id,omitempty"`
-	Depth        int               `json:"depth"` // 0, or how deep it is nested under runs in the same table
-	Status       string            `json:"status"`
-	Deleted      bool              `json:"deleted,omitempty"`
-	Start        time.Time         `json:"start"`
-	End          time.Time         `json:"end,omitzero"`
-	Duration     string            `json:"duration,omitempty"`
-	Params       map[string]string `json:"params"`
-	Metrics      map[string]num    `json:"metrics"`
-	Children     int               `json:"children,omitempty"` // rows nested under it in this table
-	Best         bool              `json:"-"`
-	ParentURL    string            `json:"-"`
+	ID           string             `json:"id"`
+	Name         string             `json:"name"`
+	URL          string             `json:"url"`
+	ExperimentID string             `json:"experiment_id"`
+	ParentID     string             `json:"parent_id,omitempty"`
+	Depth        int                `json:"depth"` // 0, or how deep it is nested under runs in the same table
+	Status       string             `json:"status"`
+	Deleted      bool               `json:"deleted,omitempty"`
+	Start        time.Time          `json:"start"`
+	End          time.Time          `json:"end,omitzero"`
+	Duration     string             `json:"duration,omitempty"`
+	Params       map[string]string  `json:"params"`
+	Metrics      map[string]web.Num `json:"metrics"`
+	Children     int                `json:"children,omitempty"` // rows nested under it in this table
+	Best         bool               `json:"-"`
+	ParentURL    string             `json:"-"`
 }
 
 func (h *Handler) row(rec track.RunRecord) runRow {
 	r := runRow{
 		ID: rec.ID, Name: rec.Name, URL: h.RunURL(rec.ID), ExperimentID: rec.ExperimentID,
 		ParentID: rec.ParentID, Status: rec.Status.String(), Deleted: rec.Deleted, Start: rec.Start, End: rec.End,
-		Params: rec.Params, Metrics: make(map[string]num, len(rec.Metrics)),
+		Params: rec.Params, Metrics: make(map[string]web.Num, len(rec.Metrics)),
 	}
 	if r.Params == nil {
 		r.Params = map[string]string{}
 	}
 	if !rec.End.IsZero() {
-		r.Duration = fmtDur(rec.End.Sub(rec.Start))
+		r.Duration = web.FormatDuration(rec.End.Sub(rec.Start))
 	}
 	if rec.ParentID != "" {
 		r.ParentURL = h.RunURL(rec.ParentID)
 	}
 	for k, m := range rec.Metrics {
-		r.Metrics[k] = num(m.Value)
+		r.Metrics[k] = web.Num(m.Value)
 	}
 	return r
 }
@@ -105,22 +106,22 @@ type header struct {
 }
 
 type runsPage struct {
-	Experiment *expRef    `json:"experiment,omitempty"` // nil: every experiment
-	Filter     string     `json:"filter"`
-	Order      []string   `json:"order"`
-	View       string     `json:"view"`
-	Limit      int        `json:"limit"`
-	Params     []string   `json:"params"`
-	Metrics    []string   `json:"metrics"`
-	Runs       []runRow   `json:"runs"`
-	NextPage   string     `json:"next_page,omitempty"`
-	NextURL    string     `json:"next_url,omitempty"`
-	FirstURL   string     `json:"-"`
-	Error      *problem   `json:"error,omitempty"`
-	Table      tableView  `json:"-"`
-	Action     string     `json:"-"` // the form's target
-	Compare    string     `json:"-"`
-	Views      []viewLink `json:"-"`
+	Experiment *expRef      `json:"experiment,omitempty"` // nil: every experiment
+	Filter     string       `json:"filter"`
+	Order      []string     `json:"order"`
+	View       string       `json:"view"`
+	Limit      int          `json:"limit"`
+	Params     []string     `json:"params"`
+	Metrics    []string     `json:"metrics"`
+	Runs       []runRow     `json:"runs"`
+	NextPage   string       `json:"next_page,omitempty"`
+	NextURL    string       `json:"next_url,omitempty"`
+	FirstURL   string       `json:"-"`
+	Error      *web.Problem `json:"error,omitempty"`
+	Table      tableView    `json:"-"`
+	Action     string       `json:"-"` // the form's target
+	Compare    string       `json:"-"`
+	Views      []viewLink   `json:"-"`
 	attrs      []header
 	paramCols  []header
 	metricCols []header
@@ -154,7 +155,7 @@ func newTable(rows []runRow, attrs, params, metrics []header, allExps, check boo
 	for _, r := range rows {
 		cs := make([]cell, 0, len(params)+len(metrics))
 		for i, k := range t.Params {
-			c := cell{Text: clip(r.Params[k], 32)}
+			c := cell{Text: web.Clip(r.Params[k], 32)}
 			if c.Text != r.Params[k] {
 				c.Title = r.Params[k]
 			}
@@ -166,7 +167,7 @@ func newTable(rows []runRow, attrs, params, metrics []header, allExps, check boo
 		for i, k := range t.Metrics {
 			c := cell{Class: "num"}
 			if v, ok := r.Metrics[k]; ok {
-				c.Text, c.Title = fmtNum(float64(v)), fmtFull(float64(v))
+				c.Text, c.Title = web.FormatNum(float64(v)), web.FormatFull(float64(v))
 				if c.Title == c.Text {
 					c.Title = ""
 				}
@@ -198,14 +199,14 @@ var viewNames = map[string]track.ViewType{"": track.ActiveOnly, "active": track.
 
 // runs serves the runs table of one experiment, or of all when expID is
 // "". Query: filter, order (repeatable), limit, page, view.
-func (h *Handler) runs(rq *request, expID string) {
-	page := runsPage{Filter: rq.q.Get("filter"), View: rq.q.Get("view"), Limit: h.opts.PageSize, Runs: []runRow{}, Params: []string{}, Metrics: []string{}, Compare: h.prefix + "compare"}
+func (h *Handler) runs(rq *web.Request, expID string) {
+	page := runsPage{Filter: rq.Query.Get("filter"), View: rq.Query.Get("view"), Limit: h.opts.PageSize, Runs: []runRow{}, Params: []string{}, Metrics: []string{}, Compare: h.prefix + "compare"}
 	title, base := "All runs", h.SearchURL("")
-	var crumbs []Link
+	var crumbs []web.Link
 	allExps := false
-	opts := track.SearchOptions{Filter: page.Filter, PageToken: rq.q.Get("page")}
+	opts := track.SearchOptions{Filter: page.Filter, PageToken: rq.Query.Get("page")}
 	if expID != "" {
-		exp, err := h.st.ExperimentByID(rq.ctx, expID)
+		exp, err := h.st.ExperimentByID(rq.Ctx, expID)
 		if err != nil {
 			h.storeError(rq, "experiment", err)
 			return
@@ -213,16 +214,16 @@ func (h *Handler) runs(rq *request, expID string) {
 		ref := h.expRef(exp)
 		page.Experiment, title, base = &ref, exp.Name, ref.URL
 		opts.ExperimentIDs = []string{exp.ID}
-		crumbs = []Link{{"Experiments", h.prefix}, {exp.Name, ""}}
+		crumbs = []web.Link{{Text: "Experiments", URL: h.prefix}, {Text: exp.Name}}
 	} else {
 		allExps = true
-		crumbs = []Link{{"Experiments", h.prefix}, {"All runs", ""}}
+		crumbs = []web.Link{{Text: "Experiments", URL: h.prefix}, {Text: "All runs"}}
 	}
 	page.Action = base
 	if i := strings.IndexByte(base, '?'); i >= 0 {
 		page.Action = base[:i]
 	}
-	for _, o := range rq.q["order"] {
+	for _, o := range rq.Query["order"] {
 		if strings.TrimSpace(o) != "" {
 			page.Order = append(page.Order, o)
 		}
@@ -230,14 +231,14 @@ func (h *Handler) runs(rq *request, expID string) {
 	opts.OrderBy = page.Order
 	view, ok := viewNames[page.View]
 	if !ok {
-		h.fail(rq, http.StatusBadRequest, "view must be active, deleted or all")
+		h.site.Fail(rq, http.StatusBadRequest, "view must be active, deleted or all")
 		return
 	}
 	opts.View = view
-	if s := rq.q.Get("limit"); s != "" {
+	if s := rq.Query.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > track.MaxSearchLimit {
-			h.fail(rq, http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(track.MaxSearchLimit))
+			h.site.Fail(rq, http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(track.MaxSearchLimit))
 			return
 		}
 		page.Limit = n
@@ -267,17 +268,17 @@ func (h *Handler) runs(rq *request, expID string) {
 		page.Views = append(page.Views, viewLink{Name: name, URL: link(page.Order, name, ""), On: page.View == name || page.View == "" && name == "active"})
 	}
 
-	recs, next, err := h.st.SearchRuns(rq.ctx, opts)
+	recs, next, err := h.st.SearchRuns(rq.Ctx, opts)
 	var pe *track.ParseError
 	if errors.As(err, &pe) {
 		param := "filter"
 		if pe.Input != page.Filter || page.Filter == "" {
 			param = "order"
 		}
-		page.Error = &problem{Status: http.StatusBadRequest, Message: pe.Msg, Param: param, Input: pe.Input, Column: pe.Column}
+		page.Error = &web.Problem{Status: http.StatusBadRequest, Message: pe.Msg, Param: param, Input: pe.Input, Column: pe.Column}
 		h.sortHeaders(&page, link)
 		page.Table = newTable(nil, page.attrs, nil, nil, allExps, true, nil)
-		h.render(rq, http.StatusBadRequest, "runs", title, crumbs, page)
+		h.site.Render(rq, http.StatusBadRequest, "runs", title, crumbs, page)
 		return
 	}
 	if err != nil {
@@ -294,7 +295,7 @@ func (h *Handler) runs(rq *request, expID string) {
 			metrics[k] = true
 		}
 	}
-	page.Params, page.Metrics = sortedKeys(params), sortedKeys(metrics)
+	page.Params, page.Metrics = web.SortedKeys(params), web.SortedKeys(metrics)
 	if next != "" {
 		page.NextPage, page.NextURL = next, link(page.Order, page.View, next)
 	}
@@ -304,7 +305,7 @@ func (h *Handler) runs(rq *request, expID string) {
 	h.sortHeaders(&page, link)
 	var names map[string]string
 	if allExps {
-		exps, err := h.st.Experiments(rq.ctx)
+		exps, err := h.st.Experiments(rq.Ctx)
 		if err != nil {
 			h.storeError(rq, "experiments", err)
 			return
@@ -315,7 +316,7 @@ func (h *Handler) runs(rq *request, expID string) {
 		}
 	}
 	page.Table = newTable(page.Runs, page.attrs, page.paramCols, page.metricCols, allExps, true, names)
-	h.render(rq, http.StatusOK, "runs", title, crumbs, page)
+	h.site.Render(rq, http.StatusOK, "runs", title, crumbs, page)
 }
 
 // sortHeaders makes the column headers, each a link that sorts the table

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cairn-ml/cairn/internal/web"
 	"github.com/cairn-ml/cairn/track"
 )
 
@@ -38,7 +39,7 @@ type tuning struct {
 	Best       *trialPoint    `json:"best,omitempty"`
 	Importance []importance   `json:"importance"`
 	Note       string         `json:"importance_note,omitempty"`
-	Others     []Link         `json:"-"` // the page with another objective
+	Others     []web.Link     `json:"-"` // the page with another objective
 	Flip       string         `json:"-"` // the page with the other direction
 	History    template.HTML  `json:"-"`
 	Bars       template.HTML  `json:"-"`
@@ -56,18 +57,18 @@ type trialPoint struct {
 	// Value is the objective's latest value ("NaN" when the trial has
 	// none); Best the best value of the finished trials up to this one
 	// ("NaN" before the first).
-	Value num `json:"value"`
-	Best  num `json:"best"`
+	Value web.Num `json:"value"`
+	Best  web.Num `json:"best"`
 }
 
 // importance is how much of the spread of the objective one parameter
 // explains on its own; see the package doc, # Tuning studies.
 type importance struct {
-	Param      string `json:"param"`
-	Importance num    `json:"importance"` // Effect over the sum of all effects
-	Effect     num    `json:"effect"`     // omega squared of the ranks by the param's groups
-	Trials     int    `json:"trials"`     // finished trials that logged it
-	Groups     int    `json:"groups"`     // values or bins they were grouped into
+	Param      string  `json:"param"`
+	Importance web.Num `json:"importance"` // Effect over the sum of all effects
+	Effect     web.Num `json:"effect"`     // omega squared of the ranks by the param's groups
+	Trials     int     `json:"trials"`     // finished trials that logged it
+	Groups     int     `json:"groups"`     // values or bins they were grouped into
 }
 
 // minTrials is the fewest finished trials importance is computed from.
@@ -75,7 +76,7 @@ const minTrials = 4
 
 // tuning builds the study view of parent from its children, or returns
 // nil when no metric is logged by two or more of them.
-func (h *Handler) tuning(rq *request, parent track.RunRecord, kids []track.RunRecord) *tuning {
+func (h *Handler) tuning(rq *web.Request, parent track.RunRecord, kids []track.RunRecord) *tuning {
 	t := &tuning{objectives: map[string]int{}, Trials: []trialPoint{}, Importance: []importance{}}
 	for _, k := range kids {
 		for m := range k.Metrics {
@@ -90,21 +91,21 @@ func (h *Handler) tuning(rq *request, parent track.RunRecord, kids []track.RunRe
 	if len(t.objectives) == 0 {
 		return nil
 	}
-	switch q, tag := rq.q.Get("objective"), parent.Tags[TagObjective]; {
+	switch q, tag := rq.Query.Get("objective"), parent.Tags[TagObjective]; {
 	case q != "" && t.objectives[q] > 0:
 		t.Objective, t.Chosen = q, "query"
 	case tag != "" && t.objectives[tag] > 0:
 		t.Objective, t.Chosen = tag, "tag"
 	default:
 		best := -1
-		for _, m := range sortedKeys(t.objectives) {
+		for _, m := range web.SortedKeys(t.objectives) {
 			if t.objectives[m] > best {
 				t.Objective, best = m, t.objectives[m]
 			}
 		}
 		t.Chosen = "guess"
 	}
-	switch q, tag := strings.ToLower(rq.q.Get("direction")), strings.ToLower(parent.Tags[TagDirection]); {
+	switch q, tag := strings.ToLower(rq.Query.Get("direction")), strings.ToLower(parent.Tags[TagDirection]); {
 	case q == "maximize" || q == "minimize":
 		t.Direction = q
 	case tag == "maximize" || tag == "minimize":
@@ -116,9 +117,9 @@ func (h *Handler) tuning(rq *request, parent track.RunRecord, kids []track.RunRe
 	link := func(obj, dir string) string {
 		return self + "?" + url.Values{"objective": {obj}, "direction": {dir}}.Encode()
 	}
-	for _, m := range sortedKeys(t.objectives) {
+	for _, m := range web.SortedKeys(t.objectives) {
 		if m != t.Objective {
-			t.Others = append(t.Others, Link{m, link(m, guessDirection(m))})
+			t.Others = append(t.Others, web.Link{Text: m, URL: link(m, guessDirection(m))})
 		}
 	}
 	flip := "minimize"
@@ -159,9 +160,9 @@ func (h *Handler) tuning(rq *request, parent track.RunRecord, kids []track.RunRe
 			}
 			finished, ys = append(finished, k), append(ys, v)
 		}
-		p := trialPoint{Number: nums[i], RunID: k.ID, Name: k.Name, URL: h.RunURL(k.ID), Status: k.Status.String(), Value: num(v), Best: num(best)}
+		p := trialPoint{Number: nums[i], RunID: k.ID, Name: k.Name, URL: h.RunURL(k.ID), Status: k.Status.String(), Value: web.Num(v), Best: web.Num(best)}
 		t.Trials = append(t.Trials, p)
-		tip := "trial " + strconv.Itoa(p.Number) + " (" + runTitle(k.Name, k.ID) + "): " + fmtFull(v)
+		tip := "trial " + strconv.Itoa(p.Number) + " (" + runTitle(k.Name, k.ID) + "): " + web.FormatFull(v)
 		s := &other
 		if ok {
 			s = &done
@@ -254,7 +255,7 @@ func paramImportance(params []map[string]string, ys []float64) []importance {
 	}
 	out := []importance{}
 	total := 0.0
-	for _, key := range sortedKeys(keys) {
+	for _, key := range web.SortedKeys(keys) {
 		var xs []string
 		var y []float64
 		for i, p := range params {
@@ -266,14 +267,14 @@ func paramImportance(params []map[string]string, ys []float64) []importance {
 		if len(xs) >= minTrials {
 			g := groupsOf(xs)
 			im.Groups = slices.Max(g) + 1
-			im.Effect = num(omegaSquared(g, ranks(y)))
+			im.Effect = web.Num(omegaSquared(g, ranks(y)))
 		}
 		total += float64(im.Effect)
 		out = append(out, im)
 	}
 	for i := range out {
 		if total > 0 {
-			out[i].Importance = out[i].Effect / num(total)
+			out[i].Importance = out[i].Effect / web.Num(total)
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Importance > out[b].Importance })

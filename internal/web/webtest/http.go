@@ -1,0 +1,98 @@
+package webtest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// Get sends a request with method to h and returns the response; hdr
+// holds header names and values in turn.
+func Get(t testing.TB, h http.Handler, method, target string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// Raw sends h a GET request built from its parts as they are, without
+// parsing a URL: for fuzz tests, which make paths and queries no client
+// would send.
+func Raw(h http.Handler, path, query, accept string) *httptest.ResponseRecorder {
+	req := (&http.Request{
+		Method: "GET", URL: &url.URL{Path: path, RawQuery: query},
+		Header: http.Header{"Accept": {accept}}, Host: "example.com",
+	}).WithContext(context.Background())
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// Body returns the body of a response; unlike reading w.Result().Body,
+// it may be called more than once.
+func Body(t testing.TB, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	return w.Body.String()
+}
+
+// CheckPolicy checks that an HTML page's Content-Security-Policy allows
+// no script and exactly the page's inline stylesheet, by its hash, and
+// that the page holds no script and no external reference.
+func CheckPolicy(t testing.TB, w *httptest.ResponseRecorder) {
+	t.Helper()
+	b := Body(t, w)
+	i, j := strings.Index(b, "<style>"), strings.Index(b, "</style>")
+	if i < 0 || j < i {
+		t.Fatal("no <style> element")
+	}
+	sum := sha256.Sum256([]byte(b[i+len("<style>") : j]))
+	csp := w.Header().Get("Content-Security-Policy")
+	if want := "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, want) {
+		t.Errorf("Content-Security-Policy = %q, want it to hold %q", csp, want)
+	}
+	if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		t.Errorf("Content-Security-Policy = %q: want no script allowed", csp)
+	}
+	if strings.Contains(b, "<script") || strings.Contains(strings.ReplaceAll(b, `xmlns="http://www.w3.org/2000/svg"`, ""), "http://") {
+		t.Error("page has a script or an external reference")
+	}
+}
+
+// CheckHeaders checks that the response has each header in want with
+// its value ("" for a header it must not have).
+func CheckHeaders(t testing.TB, w *httptest.ResponseRecorder, want map[string]string) {
+	t.Helper()
+	got := make(map[string]string, len(want))
+	for k := range want {
+		got[k] = w.Header().Get(k)
+	}
+	if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("headers (-want +got):\n%s", d)
+	}
+}
+
+// CheckInOrder checks that the page at target holds each of want, in
+// that order, and stops the test at the first it lacks.
+func CheckInOrder(t testing.TB, target, page string, want []string) {
+	t.Helper()
+	rest := page
+	for _, s := range want {
+		i := strings.Index(rest, s)
+		if i < 0 {
+			t.Fatalf("GET %s: missing %q (after the earlier strings)", target, s)
+		}
+		rest = rest[i+len(s):]
+	}
+}
