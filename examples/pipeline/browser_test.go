@@ -3,18 +3,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"image/png"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/web/webtest"
 	"github.com/cairn-ml/cairn/registry"
 	regui "github.com/cairn-ml/cairn/registry/ui"
 	"github.com/cairn-ml/cairn/track"
@@ -26,10 +20,10 @@ import (
 // Chromium: the runs table, the tuning run with its optimisation history,
 // the comparison of the two models' runs and the model's page. It checks
 // the tables and charts in the DOM the browser renders and that the
-// screenshot is a page. Without Chromium the test is skipped, except under
-// CI=true, where it fails.
+// screenshot shows the stylesheet applied. Without Chromium the test is
+// skipped, except under CI=true, where it fails.
 func TestBrowser(t *testing.T) {
-	browser := chromium(t)
+	browser := webtest.Chromium(t)
 	dir := t.TempDir()
 	e := testEnv()
 	mustPipe(t, e, dir)
@@ -89,27 +83,9 @@ func TestBrowser(t *testing.T) {
 	}
 	for _, pg := range pages {
 		t.Run(pg.name, func(t *testing.T) {
-			dom, shot := load(t, browser, base+pg.path)
-			if strings.Contains(dom, "<title>Not Found") || strings.Contains(dom, `<div class="error"`) {
-				t.Fatalf("the browser got an error page for %s", pg.path)
-			}
-			for _, s := range pg.want {
-				if !strings.Contains(dom, s) {
-					t.Errorf("DOM of %s lacks %q", pg.path, s)
-				}
-			}
-			for pat, least := range pg.count {
-				if n := len(regexp.MustCompile(regexp.QuoteMeta(pat)).FindAllStringIndex(dom, -1)); n < least {
-					t.Errorf("DOM of %s has %d of %q, want at least %d", pg.path, n, pat, least)
-				}
-			}
-			img, err := png.Decode(bytes.NewReader(shot))
-			if err != nil {
-				t.Fatalf("screenshot of %s: %v", pg.path, err)
-			}
-			if b := img.Bounds(); b.Dx() < 800 || b.Dy() < 600 {
-				t.Errorf("screenshot of %s is %v", pg.path, b)
-			}
+			dom, shot := webtest.Load(t, browser, base+pg.path)
+			webtest.CheckDOM(t, pg.path, dom, pg.want, pg.count)
+			webtest.CheckShot(t, shot)
 		})
 	}
 	cancel()
@@ -118,52 +94,4 @@ func TestBrowser(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop")
 	}
-}
-
-// chromium returns the browser's path, or skips the test (fails it under
-// CI=true) when there is none.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("CAIRN_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed; CI must have it (.ci/run installs Debian's chromium)")
-	}
-	t.Skip("chromium is not installed")
-	return ""
-}
-
-// load renders url in headless Chromium and returns the DOM and a
-// screenshot (PNG).
-func load(t *testing.T, browser, url string) (dom string, shot []byte) {
-	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "shot.png")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu",
-		"--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
-		"--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile"),
-		"--window-size=1280,900", "--screenshot="+file, "--dump-dom", url)
-	// Chromium starts helper processes: put them in a group and end the
-	// group if the browser hangs.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %s: %v\n%s", url, err, errb.String())
-	}
-	shot, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("chromium %s: no screenshot: %v", url, err)
-	}
-	return out.String(), shot
 }

@@ -11,17 +11,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/cairn-ml/cairn/internal/web/webtest"
 	"github.com/cairn-ml/cairn/registry"
 	regui "github.com/cairn-ml/cairn/registry/ui"
 	"github.com/cairn-ml/cairn/track"
@@ -149,61 +147,8 @@ func serve(t *testing.T, rec recorded) (*httptest.Server, *trackui.Handler, *reg
 	return srv, runs, models
 }
 
-// chromium returns the browser's path, or skips the test (fails it
-// under CI=true) when there is none.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("CAIRN_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed; CI must have it (.ci/run installs Debian's chromium)")
-	}
-	t.Skip("chromium is not installed")
-	return ""
-}
-
-// load renders url in headless Chromium and returns the DOM and a
-// screenshot (PNG) of the first 1280x900 pixels.
-func load(t *testing.T, browser, url string) (dom string, shot []byte) {
-	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "shot.png")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu",
-		"--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
-		"--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile"),
-		"--window-size=1280,900", "--screenshot="+file, "--dump-dom", url)
-	// Chromium starts helper processes: put them in a group and end the
-	// group if the browser hangs.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %s: %v\n%s", url, err, lastLines(errb.String(), 20))
-	}
-	shot, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("chromium %s: no screenshot: %v\n%s", url, err, lastLines(errb.String(), 20))
-	}
-	return out.String(), shot
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
 func TestBrowser(t *testing.T) {
-	browser := chromium(t)
+	browser := webtest.Chromium(t)
 	rec := record(t)
 	srv, runs, models := serve(t, rec)
 	pages := []struct {
@@ -235,21 +180,9 @@ func TestBrowser(t *testing.T) {
 	for _, pg := range pages {
 		t.Run(pg.name, func(t *testing.T) {
 			t.Parallel() // with -parallel's default, GOMAXPROCS browsers at once
-			dom, shot := load(t, browser, srv.URL+pg.path)
-			if strings.Contains(dom, "<title>Not Found") || strings.Contains(dom, `<div class="error"`) {
-				t.Fatalf("the browser got an error page for %s", pg.path)
-			}
-			for _, s := range pg.want {
-				if !strings.Contains(dom, s) {
-					t.Errorf("DOM of %s lacks %q", pg.path, s)
-				}
-			}
-			for pat, least := range pg.count {
-				if n := len(regexp.MustCompile(regexp.QuoteMeta(pat)).FindAllStringIndex(dom, -1)); n < least {
-					t.Errorf("DOM of %s has %d of %q, want at least %d", pg.path, n, pat, least)
-				}
-			}
-			checkShot(t, shot)
+			dom, shot := webtest.Load(t, browser, srv.URL+pg.path)
+			webtest.CheckDOM(t, pg.path, dom, pg.want, pg.count)
+			webtest.CheckShot(t, shot)
 			if docs != "" {
 				small, err := shrink(shot)
 				if err != nil {
@@ -311,28 +244,4 @@ func shrink(shot []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// checkShot decodes a screenshot and checks that the stylesheet applied
-// (the page's Content-Security-Policy allows it by hash): the header bar
-// is dark, the page background light.
-func checkShot(t *testing.T, shot []byte) {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 900 {
-		t.Errorf("screenshot is %dx%d, want 1280x900", b.Dx(), b.Dy())
-	}
-	lum := func(x, y int) float64 {
-		r, g, b, _ := img.At(x, y).RGBA()
-		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 0xffff
-	}
-	if l := lum(1270, 10); l > 0.3 {
-		t.Errorf("header pixel luminance %.2f, want a dark header bar: the stylesheet did not apply", l)
-	}
-	if l := lum(1270, 890); l < 0.9 {
-		t.Errorf("background pixel luminance %.2f, want a light page", l)
-	}
 }
