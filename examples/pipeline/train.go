@@ -16,7 +16,6 @@ import (
 	"github.com/cairn-ml/cairn/linear"
 	"github.com/cairn-ml/cairn/registry"
 	"github.com/cairn-ml/cairn/track"
-	trackui "github.com/cairn-ml/cairn/track/ui"
 	"github.com/cairn-ml/cairn/tune"
 )
 
@@ -381,8 +380,8 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 	}
 	maps.Copy(params, splitParams())
 	parent, err := a.startRun(ctx, exp, "tuned", "tune", key, d, params, map[string]string{
-		trackui.TagObjective: "cv_f1",
-		trackui.TagDirection: "maximize",
+		track.TagTuneObjective: "cv_f1",
+		track.TagTuneDirection: "maximize",
 	})
 	if err != nil {
 		return nil, err
@@ -419,7 +418,7 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 		ctx := t.Context()
 		child, err := parent.StartChild(ctx, track.RunOptions{
 			Name:       fmt.Sprintf("trial-%d", t.Number()),
-			Tags:       map[string]string{trackui.TagTrial: strconv.Itoa(t.Number()), tagStage: "trial"},
+			Tags:       map[string]string{track.TagTuneTrial: strconv.Itoa(t.Number()), tagStage: "trial"},
 			Source:     runSource,
 			NoAutoTags: true,
 		})

@@ -132,13 +132,13 @@ func BenchmarkTuningPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	parent, err := exp.StartRun(ctx, track.RunOptions{Name: "study", NoAutoTags: true, Tags: map[string]string{ui.TagObjective: "value"}})
+	parent, err := exp.StartRun(ctx, track.RunOptions{Name: "study", NoAutoTags: true, Tags: map[string]string{track.TagTuneObjective: "value"}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(2, 2))
 	for k := range 200 {
-		c, err := parent.StartChild(ctx, track.RunOptions{NoAutoTags: true, Tags: map[string]string{ui.TagTrial: fmt.Sprint(k)}})
+		c, err := parent.StartChild(ctx, track.RunOptions{NoAutoTags: true, Tags: map[string]string{track.TagTuneTrial: fmt.Sprint(k)}})
 		if err != nil {
 			b.Fatal(err)
 		}

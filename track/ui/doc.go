@@ -57,13 +57,14 @@
 // study: the optimisation history (the objective of each trial, and the
 // best so far of the finished ones) and the importance of each parameter.
 // The objective is the metric named by the query parameter objective, or
-// by the parent's tag [TagObjective], or else the metric most children
-// log (first by name). The direction is the query's direction, or the
-// parent's tag [TagDirection], or else a guess from the name: minimise
-// names holding loss, err, mse, mae, time, latency, cost or regret, else
-// maximise. Trials are numbered by their tag [TagTrial] when every child
-// has a distinct one, else in order of start. Only finished trials count
-// towards the best.
+// by the parent's tag [track.TagTuneObjective], or else the metric most
+// children log (first by name). The direction is the query's direction,
+// or the parent's tag [track.TagTuneDirection], or else a guess from the
+// name: minimise names holding loss, err, mse, mae, time, latency, cost
+// or regret, else maximise. Trials are numbered by their tag
+// [track.TagTuneTrial] when every child has a distinct one, else in
+// order of start. Only finished trials count towards the best. A tuner
+// sets these tags and imports only track.
 //
 // Parameter importance is computed here from the finished children's
 // params and objective values, by a simple main-effect measure (not

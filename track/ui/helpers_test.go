@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/track"
-	"github.com/cairn-ml/cairn/track/ui"
 )
 
 // project is a small recorded project: a baseline run with metric
@@ -78,12 +77,12 @@ func newProject(t testing.TB) *project {
 	p.parent = par.ID()
 	must(par.Log(ctx, track.Batch{
 		Params: map[string]string{"sampler": "tpe", "trials": "12"},
-		Tags:   map[string]string{ui.TagObjective: "cv_f1", ui.TagDirection: "maximize"},
+		Tags:   map[string]string{track.TagTuneObjective: "cv_f1", track.TagTuneDirection: "maximize"},
 	}))
 	solvers := []string{"lbfgs", "newton", "cd"}
 	for k := range 12 {
 		trial, err := par.StartChild(ctx, track.RunOptions{Name: fmt.Sprintf("trial %d", k), NoAutoTags: true,
-			Tags: map[string]string{ui.TagTrial: fmt.Sprint(k)}})
+			Tags: map[string]string{track.TagTuneTrial: fmt.Sprint(k)}})
 		must(err)
 		p.trials = append(p.trials, trial.ID())
 		logC := -4 + 6*float64((k*7)%12)/11 // spread over [-4, 2]

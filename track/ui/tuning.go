@@ -13,20 +13,6 @@ import (
 	"github.com/cairn-ml/cairn/track"
 )
 
-// Tags that tell the dashboard how to read a tuning study: a parent run
-// with a child run per trial. They are optional (see the package doc,
-// # Tuning studies); a tuner that sets them gets the right chart without
-// a query.
-const (
-	// TagObjective, on the parent, names the metric the study optimises
-	// (a metric key logged by the children).
-	TagObjective = "cairn.tune.objective"
-	// TagDirection, on the parent, is "maximize" or "minimize".
-	TagDirection = "cairn.tune.direction"
-	// TagTrial, on each child, is the trial's number (0, 1, ...).
-	TagTrial = "cairn.tune.trial"
-)
-
 // tuning is the study view of a parent run.
 type tuning struct {
 	Objective string `json:"objective"`
@@ -91,7 +77,7 @@ func (h *Handler) tuning(rq *web.Request, parent track.RunRecord, kids []track.R
 	if len(t.objectives) == 0 {
 		return nil
 	}
-	switch q, tag := rq.Query.Get("objective"), parent.Tags[TagObjective]; {
+	switch q, tag := rq.Query.Get("objective"), parent.Tags[track.TagTuneObjective]; {
 	case q != "" && t.objectives[q] > 0:
 		t.Objective, t.Chosen = q, "query"
 	case tag != "" && t.objectives[tag] > 0:
@@ -105,7 +91,7 @@ func (h *Handler) tuning(rq *web.Request, parent track.RunRecord, kids []track.R
 		}
 		t.Chosen = "guess"
 	}
-	switch q, tag := strings.ToLower(rq.Query.Get("direction")), strings.ToLower(parent.Tags[TagDirection]); {
+	switch q, tag := strings.ToLower(rq.Query.Get("direction")), strings.ToLower(parent.Tags[track.TagTuneDirection]); {
 	case q == "maximize" || q == "minimize":
 		t.Direction = q
 	case tag == "maximize" || tag == "minimize":
@@ -216,14 +202,14 @@ func guessDirection(metric string) string {
 	return "maximize"
 }
 
-// trialNumbers numbers the children: by their TagTrial when every child
-// has a distinct one, else in order of start (the children come oldest
-// first).
+// trialNumbers numbers the children: by their track.TagTuneTrial when
+// every child has a distinct one, else in order of start (the children
+// come oldest first).
 func trialNumbers(kids []track.RunRecord) []int {
 	nums := make([]int, len(kids))
 	seen := map[int]bool{}
 	for i, k := range kids {
-		n, err := strconv.Atoi(k.Tags[TagTrial])
+		n, err := strconv.Atoi(k.Tags[track.TagTuneTrial])
 		if err != nil || n < 0 || seen[n] {
 			for j := range nums {
 				nums[j] = j

@@ -85,7 +85,7 @@ func record(t *testing.T) recorded {
 	rec.baseline = base.ID()
 
 	parent, err := exp.StartRun(ctx, track.RunOptions{Name: "tune-tpe", NoAutoTags: true,
-		Tags: map[string]string{trackui.TagObjective: "cv_f1", trackui.TagDirection: "maximize"}})
+		Tags: map[string]string{track.TagTuneObjective: "cv_f1", track.TagTuneDirection: "maximize"}})
 	must(err)
 	rec.parent = parent.ID()
 	must(parent.LogParams(ctx, map[string]string{"sampler": "tpe", "trials": "16"}))
@@ -96,7 +96,7 @@ func record(t *testing.T) recorded {
 			logC = 0.2 + 0.1*float64(k%4)
 		}
 		child, err := parent.StartChild(ctx, track.RunOptions{Name: fmt.Sprintf("trial %d", k), NoAutoTags: true,
-			Tags: map[string]string{trackui.TagTrial: fmt.Sprint(k)}})
+			Tags: map[string]string{track.TagTuneTrial: fmt.Sprint(k)}})
 		must(err)
 		must(child.Log(ctx, track.Batch{
 			Params:  map[string]string{"C": fmt.Sprintf("%.4g", math.Pow(10, logC)), "solver": solvers[k%3]},
