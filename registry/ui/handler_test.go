@@ -297,3 +297,29 @@ func TestNoRunURL(t *testing.T) {
 		t.Error("without Options.DatasetURL a digest links to the handler's own page")
 	}
 }
+
+// TestBadPathValues sends each path parameter values that cannot be a
+// model name, a version reference or a digest: each gets 404 and an
+// error page, never a server error. A run id is any string to the
+// registry: one it cannot hold is not found, any other has an empty list
+// of versions.
+func TestBadPathValues(t *testing.T) {
+	h := newHandler(t)
+	bad := webtest.BadSegments()
+	var paths []string
+	for _, v := range bad {
+		paths = append(paths, "/ui/registry/models/"+v, "/ui/registry/models/"+v+"/versions/1", "/ui/registry/datasets/"+v)
+	}
+	for _, v := range append(bad, "0", "v0", "-1", "v-1", "v", "1.5", "+1", "0x1", "@", "@@", "@champion@", "@ ", "latest ", "99999999999999999999") {
+		paths = append(paths, "/ui/registry/models/breast-cancer/versions/"+v, "/ui/registry/models/breast-cancer/versions/"+v+"/download")
+	}
+	for _, v := range []string{"sha256:", "sha256:zz", "sha256:" + strings.Repeat("a", 63), "md5:abc", digest + "0"} {
+		paths = append(paths, "/ui/registry/datasets/"+v)
+	}
+	webtest.CheckNotFound(t, h, paths)
+	for _, v := range bad {
+		if w := webtest.Raw(h, "/ui/registry/runs/"+v, "", ""); w.Code != http.StatusOK && w.Code != http.StatusNotFound {
+			t.Errorf("GET /ui/registry/runs/%q: status %d, want 200 (no versions) or 404", v, w.Code)
+		}
+	}
+}

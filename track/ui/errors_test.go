@@ -311,3 +311,24 @@ func TestJSONTwins(t *testing.T) {
 		}
 	})
 }
+
+// TestBadPathValues sends each path parameter values that cannot be an
+// id or an artifact path: each gets 404 and an error page, never a
+// server error.
+func TestBadPathValues(t *testing.T) {
+	p := newProject(t)
+	h := ui.New(p.st, ui.Options{Prefix: "/ui/"})
+	values := append(webtest.BadSegments(), "0", "-1", "1.5", "99999999999999999999", p.baseline+"0", p.baseline[1:], strings.ToUpper(p.baseline))
+	var paths []string
+	for _, v := range values {
+		paths = append(paths,
+			"/ui/experiments/"+v,
+			"/ui/runs/"+v,
+			"/ui/runs/"+v+"/artifacts/model/coef.json",
+			"/ui/runs/"+p.baseline+"/artifacts/"+v,
+			"/ui/runs/"+p.baseline+"/artifacts/model/"+v,
+			"/ui/runs/"+p.baseline+"/artifacts/"+v+"/coef.json",
+		)
+	}
+	webtest.CheckNotFound(t, h, paths)
+}

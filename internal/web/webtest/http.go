@@ -96,3 +96,36 @@ func CheckInOrder(t testing.TB, target, page string, want []string) {
 		rest = rest[i+len(s):]
 	}
 }
+
+// BadSegments returns path segments, decoded, that no id, name,
+// reference or digest can be: empty, blank, dot segments, control
+// characters, invalid UTF-8, an escaped slash, markup, and a very long
+// one. Send them with Raw, which escapes them as a client would.
+func BadSegments() []string {
+	return []string{
+		"", " ", ".", "..", "\x00", "a\nb", "\xff\xfe", "a/b", "%zz", "\u202e", "<b>x</b>", strings.Repeat("x", 5000),
+	}
+}
+
+// CheckNotFound checks that h answers a GET of each path in paths with
+// 404 and an error page that says what was not found (or that there is
+// no such page), never a server error.
+func CheckNotFound(t testing.TB, h http.Handler, paths []string) {
+	t.Helper()
+	for _, p := range paths {
+		w := Raw(h, p, "", "")
+		b := w.Body.String()
+		if w.Code != http.StatusNotFound || !strings.Contains(b, `<div class="error" role="alert">`) ||
+			!strings.Contains(b, "not found") && !strings.Contains(b, "no such page") {
+			t.Errorf("GET %q: status %d, want 404 and an error page\n%s", clip(p), w.Code, clip(b))
+		}
+	}
+}
+
+// clip shortens s for a failure message.
+func clip(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
