@@ -1,0 +1,5 @@
+//go:build race
+
+package boltkv_test
+
+const raceEnabled = true

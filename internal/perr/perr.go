@@ -1,0 +1,80 @@
+// Package perr holds the error shapes every cairn package shares: the one
+// ParseError, sentinels that refine another (ErrBadRef is an ErrInvalid),
+// and the bound on how much of a user's input an error may quote.
+package perr
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// ParseError reports text that does not parse: a reference, a query, a
+// line of a file. Input is the text as given (clipped to MaxQuote bytes;
+// empty for a file, where Line says where), Line and Column are 1-based
+// (0 when they do not apply: a one-line input has no Line, a problem with
+// the whole input no Column; a CSV column counts fields), and Err says
+// what is wrong: it wraps the package's sentinel (ErrBadRef, ErrBadQuery,
+// ErrNotNumber...), which errors.Is finds through the ParseError.
+type ParseError struct {
+	Input  string
+	Line   int
+	Column int
+	Err    error
+}
+
+// Error returns the position, the input and the reason:
+//
+//	line 3, column 2: dataset: not a number: "x"
+//	"champion": registry: bad reference: an alias is written "@champion"
+//	column 14 of "metrics.f1 >": track: bad query: a value after ">"
+func (e *ParseError) Error() string {
+	var pos string
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		pos = fmt.Sprintf("line %d, column %d", e.Line, e.Column)
+	case e.Line > 0:
+		pos = fmt.Sprintf("line %d", e.Line)
+	case e.Column > 0:
+		pos = fmt.Sprintf("column %d of %s", e.Column, Quote(e.Input))
+	default:
+		pos = Quote(e.Input)
+	}
+	return pos + ": " + e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// MaxQuote is the most bytes of a user's input an error quotes.
+const MaxQuote = 64
+
+// Clip returns s cut to MaxQuote bytes (on a rune boundary) with "..."
+// appended if it was longer.
+func Clip(s string) string {
+	if len(s) <= MaxQuote {
+		return s
+	}
+	n := MaxQuote
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// Quote returns Clip(s) quoted as Go does (%q).
+func Quote(s string) string { return strconv.Quote(Clip(s)) }
+
+// Sub returns a sentinel with message msg that errors.Is also matches
+// against parent: a refinement (ErrBadRef is an ErrInvalid).
+func Sub(msg string, parent error) error { return &sub{msg: msg, parent: parent} }
+
+type sub struct {
+	msg    string
+	parent error
+}
+
+func (e *sub) Error() string { return e.msg }
+
+// Unwrap returns the parent sentinel.
+func (e *sub) Unwrap() error { return e.parent }

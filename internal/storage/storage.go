@@ -1,0 +1,300 @@
+// Package storage opens the engines of cairn's storage core by location
+// and holds what every store built on them shares: schema versions, the
+// collection of unreferenced blobs, and the one GC result.
+//
+// A records location is a path to a bbolt file (the embedded engine), or
+// "memory:" for a store that lives in the process. A blob location is a
+// folder (objects/ inside it). URL locations for shared engines are
+// refused with ErrUnsupported until their engines exist.
+package storage
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cairn-ml/cairn/internal/blob"
+	"github.com/cairn-ml/cairn/internal/blob/dirblob"
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/kv/boltkv"
+	"github.com/cairn-ml/cairn/internal/kv/memkv"
+)
+
+// Memory is the records location of a store that lives in the process.
+const Memory = "memory:"
+
+// ErrUnsupported reports a location of an engine this build lacks.
+var ErrUnsupported = errors.New("storage: unsupported location")
+
+// RecordsOptions configures OpenRecords. The zero value gives the
+// defaults of each engine.
+type RecordsOptions struct {
+	Timeout  time.Duration // lock wait (see boltkv.Options)
+	Logger   *slog.Logger
+	Errors   kv.Errors
+	NoCreate bool
+	Nested   []string // boltkv: buckets holding nested buckets
+	// MmapSize and AllocSize tune the bbolt engine.
+	MmapSize, AllocSize int
+	NoSync              bool
+}
+
+// IsURL reports whether location is a URL (scheme://...) rather than a
+// path.
+func IsURL(location string) bool {
+	i := strings.Index(location, "://")
+	return i > 0 && !strings.ContainsAny(location[:i], `/\.`)
+}
+
+// OpenRecords opens the records store at location.
+func OpenRecords(ctx context.Context, location string, opts RecordsOptions) (kv.DB, error) {
+	switch {
+	case location == "":
+		return nil, opts.Errors.Wrap(kv.ErrInvalid, "empty location", nil)
+	case location == Memory:
+		return memkv.New(location, opts.Errors), nil
+	case IsURL(location):
+		return nil, opts.Errors.Wrap(kv.ErrInvalid, "records location "+location, ErrUnsupported)
+	}
+	return boltkv.Open(ctx, location, boltkv.Options{
+		Timeout: opts.Timeout, Logger: opts.Logger, Errors: opts.Errors, NoCreate: opts.NoCreate,
+		Nested: opts.Nested, MmapSize: opts.MmapSize, AllocSize: opts.AllocSize, NoSync: opts.NoSync,
+	})
+}
+
+// BlobsOptions configures OpenBlobs.
+type BlobsOptions struct {
+	Errors blob.Errors
+	NoSync bool
+}
+
+// OpenBlobs opens the blob store at location (a folder that holds, or
+// will hold, objects/).
+func OpenBlobs(ctx context.Context, location string, opts BlobsOptions) (blob.Store, error) {
+	switch {
+	case location == "":
+		return nil, opts.Errors.Wrap(blob.ErrInvalid, "empty blob location", nil)
+	case IsURL(location):
+		return nil, opts.Errors.Wrap(blob.ErrInvalid, "blob location "+location, ErrUnsupported)
+	}
+	s := dirblob.New(location, dirblob.Options{Errors: opts.Errors, NoSync: opts.NoSync})
+	s.CleanTemps()
+	return s, nil
+}
+
+// ErrNewer reports a store written by a newer version of cairn.
+var ErrNewer = errors.New("storage: written by a newer version of cairn (upgrade cairn to read it)")
+
+// Schema describes a package's buckets in a records store: its
+// namespace, the buckets it creates, and its schema version, kept under
+// "schema" in the bucket Namespace+"/meta" as 8 big-endian bytes.
+type Schema struct {
+	Namespace string
+	Version   uint64
+	Buckets   []string
+	// Migrate, if not nil, moves a store from version from to from+1, in
+	// the update that opens it.
+	Migrate func(tx kv.Tx, from uint64) error
+}
+
+// Init creates the schema's buckets in tx and checks (or migrates) its
+// version. In a read-only transaction it only checks that the buckets
+// exist and the version matches. corrupt wraps a schema record that is
+// not one.
+func (s Schema) Init(tx kv.Tx, corrupt error) error {
+	meta := s.Namespace + "/meta"
+	if !tx.Writable() {
+		for _, name := range append([]string{meta}, s.Buckets...) {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("%w: no bucket %q", corrupt, name)
+			}
+		}
+		return s.check(tx.Bucket(meta), corrupt)
+	}
+	mb, err := tx.CreateBucket(meta)
+	if err != nil {
+		return err
+	}
+	for _, name := range s.Buckets {
+		if _, err := tx.CreateBucket(name); err != nil {
+			return err
+		}
+	}
+	v := mb.Get([]byte("schema"))
+	if v == nil {
+		return mb.Put([]byte("schema"), binary.BigEndian.AppendUint64(nil, s.Version))
+	}
+	if len(v) != 8 {
+		return fmt.Errorf("%w: %s schema version is %d bytes", corrupt, s.Namespace, len(v))
+	}
+	for n := binary.BigEndian.Uint64(v); n < s.Version; n++ {
+		if s.Migrate == nil {
+			return fmt.Errorf("%w: %s schema %d, this version reads %d", corrupt, s.Namespace, n, s.Version)
+		}
+		if err := s.Migrate(tx, n); err != nil {
+			return fmt.Errorf("migrate %s schema %d to %d: %w", s.Namespace, n, n+1, err)
+		}
+		if err := mb.Put([]byte("schema"), binary.BigEndian.AppendUint64(nil, n+1)); err != nil {
+			return err
+		}
+	}
+	return s.check(mb, corrupt)
+}
+
+func (s Schema) check(mb kv.Bucket, corrupt error) error {
+	v := mb.Get([]byte("schema"))
+	if len(v) != 8 {
+		return fmt.Errorf("%w: %s schema version is %d bytes", corrupt, s.Namespace, len(v))
+	}
+	switch n := binary.BigEndian.Uint64(v); {
+	case n > s.Version:
+		return fmt.Errorf("%s schema %d, this version reads %d: %w", s.Namespace, n, s.Version, ErrNewer)
+	case n < s.Version:
+		return fmt.Errorf("%w: %s schema %d, this version reads %d", corrupt, s.Namespace, n, s.Version)
+	}
+	return nil
+}
+
+// RefsBucket returns the name of a holder's references bucket.
+func RefsBucket(namespace string) string { return namespace + "/blobrefs" }
+
+// HolderLocation returns how a blob store registers the records store
+// at recordsLocation: a path relative to the blob store's folder when
+// both are paths (so that moving the whole tree keeps it right), else the
+// location as it is.
+func HolderLocation(blobs blob.Store, recordsLocation string) string {
+	if IsURL(recordsLocation) || IsURL(blobs.Location()) || recordsLocation == Memory {
+		return recordsLocation
+	}
+	root, err1 := filepath.Abs(blobs.Location())
+	rec, err2 := filepath.Abs(recordsLocation)
+	if err1 != nil || err2 != nil {
+		return recordsLocation
+	}
+	if rel, err := filepath.Rel(root, rec); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return rec
+}
+
+// resolveHolder turns a registered location back into one OpenRecords
+// takes.
+func resolveHolder(blobs blob.Store, location string) string {
+	if IsURL(location) || location == Memory || filepath.IsAbs(location) || IsURL(blobs.Location()) {
+		return location
+	}
+	return filepath.Join(blobs.Location(), filepath.FromSlash(location))
+}
+
+// Register registers the records store at recordsLocation, namespace ns,
+// as a holder of blobs (if the store keeps holders).
+func Register(ctx context.Context, blobs blob.Store, recordsLocation, ns string) error {
+	hs, ok := blobs.(blob.Holders)
+	if !ok || recordsLocation == Memory {
+		return nil
+	}
+	return hs.AddHolder(ctx, blob.Holder{Location: HolderLocation(blobs, recordsLocation), Namespace: ns})
+}
+
+// GCResult reports what a GC removed: records (runs, versions), blobs
+// and the bytes they held. Every package's GC returns one.
+type GCResult struct {
+	Records int
+	Blobs   int
+	Bytes   int64
+}
+
+// SweepOptions configures Sweep.
+type SweepOptions struct {
+	// Deadline bounds the wait for the collection lock (writers in
+	// flight); zero waits until ctx ends.
+	Deadline time.Time
+	// Records opens a holder's records store; nil means OpenRecords with
+	// NoCreate and the given Errors.
+	Records func(ctx context.Context, location string) (kv.DB, error)
+	Errors  kv.Errors
+	Logger  *slog.Logger
+}
+
+// Sweep deletes the blobs of bs that no registered holder refers to.
+// It holds the store's collection lock (blob.Locker) exclusively, so no
+// writer is between a Put and the commit of its reference, then reads
+// every holder's references and deletes the rest. A holder that cannot
+// be read (missing, locked, damaged) stops the sweep with its error:
+// nothing is deleted on the strength of an index that could not be read.
+func Sweep(ctx context.Context, bs blob.Store, opts SweepOptions) (GCResult, error) {
+	var res GCResult
+	unlock, err := blob.Lock(ctx, bs, true, opts.Deadline)
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
+	hs, ok := bs.(blob.Holders)
+	if !ok {
+		return res, fmt.Errorf("sweep %s: the store keeps no holders", bs.Location())
+	}
+	holders, err := hs.Holders(ctx)
+	if err != nil {
+		return res, err
+	}
+	if len(holders) == 0 {
+		return res, fmt.Errorf("sweep %s: no holder is registered (nothing is deleted)", bs.Location())
+	}
+	open := opts.Records
+	if open == nil {
+		open = func(ctx context.Context, loc string) (kv.DB, error) {
+			return OpenRecords(ctx, loc, RecordsOptions{NoCreate: true, Errors: opts.Errors, Logger: opts.Logger})
+		}
+	}
+	live := map[blob.Digest]struct{}{}
+	for _, h := range holders {
+		loc := resolveHolder(bs, h.Location)
+		db, err := open(ctx, loc)
+		if err != nil {
+			return res, fmt.Errorf("sweep %s: holder %s (%s): %w", bs.Location(), loc, h.Namespace, err)
+		}
+		err = db.View(ctx, func(tx kv.Tx) error {
+			b := tx.Bucket(RefsBucket(h.Namespace))
+			if b == nil {
+				return nil // registered before its first write
+			}
+			c := b.Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				if len(k) < 32 {
+					return opts.Errors.Wrap(kv.ErrCorrupt, fmt.Sprintf("%s: reference key of %d bytes", RefsBucket(h.Namespace), len(k)), nil)
+				}
+				live[blob.Digest(k[:32])] = struct{}{}
+			}
+			return nil
+		})
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return res, fmt.Errorf("sweep %s: holder %s (%s): %w", bs.Location(), loc, h.Namespace, err)
+		}
+	}
+	var doomed []blob.Info
+	err = bs.Walk(ctx, func(i blob.Info) error {
+		if _, ok := live[i.Digest]; !ok {
+			doomed = append(doomed, i)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	for _, i := range doomed {
+		if err := bs.Delete(ctx, i.Digest); err != nil {
+			return res, err
+		}
+		res.Blobs++
+		res.Bytes += i.Size
+	}
+	return res, nil
+}
