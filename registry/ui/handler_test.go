@@ -131,26 +131,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := webtest.Get(t, h, tt.method, tt.target)
-			if w.Code != tt.status {
-				t.Fatalf("%s %s: status %d, want %d\n%s", tt.method, tt.target, w.Code, tt.status, webtest.Body(t, w))
-			}
-			if tt.status == http.StatusMethodNotAllowed && w.Header().Get("Allow") != "GET, HEAD" {
-				t.Errorf("Allow = %q", w.Header().Get("Allow"))
-			}
-			if !strings.Contains(webtest.Body(t, w), `<div class="error" role="alert">`) {
-				t.Error("no error box")
-			}
-			j := webtest.Get(t, h, tt.method, tt.target, "Accept", "application/json")
-			var got struct {
-				Error struct {
-					Status  int    `json:"status"`
-					Message string `json:"message"`
-				} `json:"error"`
-			}
-			if err := json.Unmarshal(j.Body.Bytes(), &got); err != nil || j.Code != tt.status || got.Error.Status != tt.status || got.Error.Message == "" {
-				t.Errorf("JSON: status %d, %s (err %v)", j.Code, j.Body, err)
-			}
+			webtest.CheckError(t, h, tt.method, tt.target, tt.status)
 		})
 	}
 }

@@ -59,39 +59,8 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := webtest.Get(t, h, tt.method, tt.target)
-			if w.Code != tt.status {
-				t.Fatalf("%s %s: status %d, want %d\n%s", tt.method, tt.target, w.Code, tt.status, webtest.Body(t, w))
-			}
-			if tt.status == http.StatusMethodNotAllowed && w.Header().Get("Allow") != "GET, HEAD" {
-				t.Errorf("Allow = %q", w.Header().Get("Allow"))
-			}
-			if tt.status != http.StatusOK && !strings.Contains(webtest.Body(t, w), `<div class="error" role="alert">`) {
-				t.Errorf("the HTML error page has no error box")
-			}
-			// The JSON twin.
-			j := webtest.Get(t, h, tt.method, tt.target, "Accept", "application/json")
-			if j.Code != tt.status {
-				t.Fatalf("JSON: status %d, want %d", j.Code, tt.status)
-			}
-			if tt.status == http.StatusOK {
-				return
-			}
-			var got struct {
-				Error struct {
-					Status  int    `json:"status"`
-					Message string `json:"message"`
-					Input   string `json:"input"`
-					Column  int    `json:"column"`
-				} `json:"error"`
-			}
-			if err := json.Unmarshal(j.Body.Bytes(), &got); err != nil {
-				t.Fatalf("JSON error: %v\n%s", err, j.Body)
-			}
-			if got.Error.Status != tt.status || got.Error.Message == "" {
-				t.Errorf("JSON error = %+v, want status %d and a message", got.Error, tt.status)
-			}
-			if d := cmp.Diff([]any{tt.input, tt.column}, []any{got.Error.Input, got.Error.Column}); d != "" {
+			got := webtest.CheckError(t, h, tt.method, tt.target, tt.status)
+			if d := cmp.Diff([]any{tt.input, tt.column}, []any{got.Input, got.Column}); d != "" {
 				t.Errorf("JSON error input and column (-want +got):\n%s", d)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -128,4 +129,48 @@ func clip(s string) string {
 		return s[:200] + "…"
 	}
 	return s
+}
+
+// Problem is the error a page reports in JSON: {"error": {...}}.
+type Problem struct {
+	Status  int    `json:"status"`
+	Message string `json:"message"`
+	Param   string `json:"param"`
+	Input   string `json:"input"`
+	Column  int    `json:"column"`
+}
+
+// CheckError sends method and target to h twice, for HTML and for JSON,
+// and checks that both answer status: for a 405 with Allow "GET, HEAD",
+// for any status but 200 with an error page that has an error box and
+// with the JSON error, which it returns (zero for a 200).
+func CheckError(t testing.TB, h http.Handler, method, target string, status int) Problem {
+	t.Helper()
+	w := Get(t, h, method, target)
+	if w.Code != status {
+		t.Fatalf("%s %s: status %d, want %d\n%s", method, target, w.Code, status, clip(w.Body.String()))
+	}
+	if status == http.StatusMethodNotAllowed && w.Header().Get("Allow") != "GET, HEAD" {
+		t.Errorf("%s %s: Allow = %q, want \"GET, HEAD\"", method, target, w.Header().Get("Allow"))
+	}
+	if status != http.StatusOK && !strings.Contains(w.Body.String(), `<div class="error" role="alert">`) {
+		t.Errorf("%s %s: the HTML error page has no error box", method, target)
+	}
+	j := Get(t, h, method, target, "Accept", "application/json")
+	if j.Code != status || j.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Fatalf("%s %s as JSON: status %d, Content-Type %q; want %d", method, target, j.Code, j.Header().Get("Content-Type"), status)
+	}
+	if status == http.StatusOK {
+		return Problem{}
+	}
+	var got struct {
+		Error Problem `json:"error"`
+	}
+	if err := json.Unmarshal(j.Body.Bytes(), &got); err != nil {
+		t.Fatalf("%s %s: JSON error: %v\n%s", method, target, err, j.Body)
+	}
+	if got.Error.Status != status || got.Error.Message == "" {
+		t.Errorf("%s %s: JSON error = %+v, want status %d and a message", method, target, got.Error, status)
+	}
+	return got.Error
 }
