@@ -216,3 +216,29 @@ func BenchmarkPredictProba10000(b *testing.B) {
 		}
 	}
 }
+
+// A raw record of the penguins (text, numbers, a missing value) through
+// the model's preprocessing: what a server does for one row.
+func BenchmarkPredictValues1Record(b *testing.B) {
+	tab := dataset.Penguins()
+	inputs := make([]linear.Input, len(tab.Columns))
+	for j, c := range tab.Columns {
+		inputs[j] = linear.Input{Name: c.Name}
+		if c.Type == dataset.Text {
+			inputs[j].Kind, inputs[j].Levels = linear.Categorical, c.Levels
+		}
+	}
+	m, err := linear.Fit(context.Background(), tab.X, tab.Y, linear.Config{Classes: tab.Classes, Inputs: inputs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := []linear.Value{linear.Text("Dream"), linear.Num(46.5), linear.Num(17.9), linear.Num(192),
+		linear.Num(3500), {}, linear.Num(2008)}
+	dst := make([]float64, 3)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.PredictValuesInto(dst, rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

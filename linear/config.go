@@ -159,6 +159,14 @@ type Config struct {
 	Classes []string
 	// Features names the columns of X; nil means "x0", "x1", ...
 	Features []string
+	// Inputs, when set, says that X holds raw inputs, one per column:
+	// numbers with missing values (NaN) and coded categories (see
+	// Input). Fit then fits their preprocessing on X's rows (imputation,
+	// standardisation, one-hot encoding, as each Input says), fits the
+	// model on the features they become, and keeps the preprocessing in
+	// the model, so that it predicts from raw inputs. Features and
+	// Standardize must then be unset.
+	Inputs []Input
 	// Inference computes standard errors, z-scores, p-values and 95%
 	// confidence intervals of the coefficients (see [Model.Inference]).
 	// It needs Penalty NoPenalty and a binary problem.

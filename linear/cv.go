@@ -85,7 +85,11 @@ func CrossValidate(ctx context.Context, X mat.Matrix, y []int, cfg Config, k int
 
 // cvFolds validates the inputs of a cross-validation and returns the folds.
 func cvFolds(X mat.Matrix, y []int, cfg Config, k int, seed uint64) ([][]int, error) {
-	if err := checkX(X); err != nil {
+	if cfg.Inputs == nil {
+		if err := checkX(X); err != nil {
+			return nil, err
+		}
+	} else if err := checkShape(X); err != nil {
 		return nil, err
 	}
 	n, _ := X.Dims()

@@ -35,6 +35,32 @@
 // [Config.Inference] adds standard errors, z-scores, p-values and confidence
 // intervals (what statsmodels' Logit prints).
 //
+// # Raw tables
+//
+// Real tables have text columns and missing values. Set [Config.Inputs],
+// one [Input] per column of X, and Fit takes X raw: a [Numeric] input
+// holds numbers with NaN for a missing value, a [Categorical] one the
+// index of each value in its Levels (dataset.ReadTable produces exactly
+// this). Fit then does what scikit-learn's Pipeline of a ColumnTransformer
+// (SimpleImputer, StandardScaler, OneHotEncoder) and a LogisticRegression
+// does, with the same answers (checked to 1e-6 on two real tables):
+// it fits the imputation ([Impute]: mean, median, most frequent,
+// constant), the standardisation of numbers and the one-hot encoding of
+// categories (rare ones grouped by MinFrequency and MaxCategories; an
+// unknown one ignored or refused, [Unknown]) on the training rows only,
+// fits the model on the features they make, and keeps all of it in the
+// model. The zero values are scikit-learn's common recipe.
+//
+// Such a model predicts from raw inputs: [Model.PredictProba] and
+// [Model.PredictProbaInto] take rows like X, [Model.PredictValuesInto]
+// takes a record of [Value]s ([Num], [Text], or missing), and
+// [Model.Transform] returns the features. [Model.Inputs] and
+// [Model.Encodings] say what was fitted (means, scales, fills, categories);
+// [Model.CoefNames] names the columns of Coef ("island=Dream"). The
+// preprocessing travels in the model's file (format version 2), so a
+// server cannot score raw data with the wrong encoding. CrossValidate,
+// Path and PathCV refit it on every fold.
+//
 // # Predicting
 //
 // A [*Model] is immutable and safe for concurrent use. [Model.PredictProba]
@@ -60,7 +86,9 @@
 // # Saving
 //
 // [Marshal] writes a model as versioned JSON (format [FormatName], version
-// [FormatVersion]) and [Unmarshal] reads it back bit for bit. A newer
+// [FormatVersion]; a model without inputs is written as version 1, which
+// older readers read) and [Unmarshal] reads it back bit for bit, version 1
+// included. A newer
 // version or a malformed document is an error wrapping [ErrVersion] or
 // [ErrFormat].
 //

@@ -37,6 +37,11 @@ var (
 	ErrSingular = errors.New("linear: singular Hessian")
 	// ErrNoModel reports a nil or empty *Model.
 	ErrNoModel = errors.New("linear: no model")
+	// ErrInput reports a raw input value that a model with Inputs cannot
+	// take: a code that indexes none of the input's levels, a category
+	// the input refuses (UnknownError), or an input without any value in
+	// the training rows.
+	ErrInput = errors.New("linear: bad input value")
 )
 
 // These errors describe model bytes that Unmarshal cannot read.

@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/cairn-ml/cairn/dataset"
 	"github.com/cairn-ml/cairn/linear"
 )
 
@@ -75,7 +76,7 @@ func ExampleMarshal() {
 	fmt.Printf("%s v%d: classes %v, features %v\n", linear.FormatName, linear.FormatVersion, loaded.Classes(), loaded.Features())
 	fmt.Printf("P(yes | 0.5, 0.8) = %.4f, same as before saving: %v\n", p[1], m.PredictProba(mat.NewDense(1, 2, []float64{0.5, 0.8})).At(0, 1) == p[1])
 	// Output:
-	// cairn.linear.logistic v1: classes [no yes], features [x0 x1]
+	// cairn.linear.logistic v2: classes [no yes], features [x0 x1]
 	// P(yes | 0.5, 0.8) = 0.8916, same as before saving: true
 }
 
@@ -116,4 +117,55 @@ func ExamplePathCV() {
 	// C=1      mean log loss 0.1772
 	// C=10     mean log loss 0.1790
 	// best C 1, coef [2.005 2.124]
+}
+
+// Fitting on a raw table: numbers with missing values and text columns.
+// The model imputes, standardises and one-hot encodes its inputs itself,
+// so it predicts from raw records, and its file carries all of that.
+func ExampleFit_inputs() {
+	tab := dataset.Penguins()
+	train, test, err := dataset.SklearnStratifiedSplit(tab.Y, 0.2, 42)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tr, _ := tab.Subset(train)
+	te, _ := tab.Subset(test)
+
+	// One Input per column: the zero values are scikit-learn's common
+	// recipe (mean + standardise numbers, most frequent + one-hot text).
+	inputs := make([]linear.Input, len(tab.Columns))
+	for j, c := range tab.Columns {
+		inputs[j] = linear.Input{Name: c.Name}
+		if c.Type == dataset.Text {
+			inputs[j].Kind, inputs[j].Levels = linear.Categorical, c.Levels
+		}
+	}
+	m, err := linear.Fit(context.Background(), tr.X, tr.Y, linear.Config{Classes: tab.Classes, Inputs: inputs})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep, err := linear.Evaluate(m, te.X, te.Y)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("test accuracy %.3f\n", rep.Accuracy)
+	fmt.Println(m.Features())
+	fmt.Println(m.CoefNames()[5:])
+	island := m.Encodings()[0]
+	fmt.Println(island.Categories, island.FillText)
+
+	// One raw record, the sex unknown.
+	p := make([]float64, m.NumClasses())
+	rec := []linear.Value{linear.Text("Dream"), linear.Num(46.5), linear.Num(17.9), linear.Num(192),
+		linear.Num(3500), {}, linear.Num(2008)}
+	if err := m.PredictValuesInto(p, rec); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("P(%s) = %.3f\n", m.Classes()[1], p[1])
+	// Output:
+	// test accuracy 1.000
+	// [island bill_length_mm bill_depth_mm flipper_length_mm body_mass_g sex year]
+	// [island=Biscoe island=Dream island=Torgersen sex=female sex=male]
+	// [Biscoe Dream Torgersen] Biscoe
+	// P(Chinstrap) = 0.842
 }

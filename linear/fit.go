@@ -31,6 +31,9 @@ import (
 // Fit does not modify X, y or cfg's slices. X is read in place when it is a
 // *mat.Dense and Standardize is off; otherwise it is copied once.
 func Fit(ctx context.Context, X mat.Matrix, y []int, cfg Config) (*Model, error) {
+	if cfg.Inputs != nil {
+		return fitInputs(ctx, X, y, cfg)
+	}
 	cfg = cfg.resolved()
 	if err := cfg.validate(); err != nil {
 		return nil, err

@@ -10,10 +10,12 @@ import (
 
 // The model format: a JSON object whose "format" is FormatName and whose
 // "version" is at most FormatVersion. Registries store these two next to
-// the bytes; serving decodes with Unmarshal.
+// the bytes; serving decodes with Unmarshal. Version 2 adds the inputs and
+// their fitted preprocessing; Marshal writes version 1 for a model without
+// inputs, so that older readers still read it, and Unmarshal reads both.
 const (
 	FormatName    = "cairn.linear.logistic"
-	FormatVersion = 1
+	FormatVersion = 2
 )
 
 // modelJSON is version 1 of the format:
@@ -28,6 +30,18 @@ const (
 //	  "inference": {...}      (absent unless fitted with Inference)
 //	}
 //
+// Version 2 adds, for a model fitted with Config.Inputs, the inputs (one
+// per column of X) with their fitted preprocessing; "features" then names
+// the columns of "coef", the features the inputs become:
+//
+//	"inputs": [
+//	  {"name": "bill_length_mm", "kind": "numeric", "impute": "mean",
+//	   "fill": 43.9, "mean": 43.9, "scale": 5.45},          ("no_scale": true: mean 0, scale 1)
+//	  {"name": "island", "kind": "categorical", "levels": ["Biscoe", ...],
+//	   "impute": "most_frequent", "fill_text": "Biscoe", "unknown": "ignore",
+//	   "categories": ["Biscoe", ...], "infrequent": [...],   (absent: none)
+//	   "min_frequency": 0, "max_categories": 0}, ...]
+//
 // Numbers are written in Go's shortest round-trip form, so every float64
 // reads back with the same bits.
 type modelJSON struct {
@@ -40,6 +54,24 @@ type modelJSON struct {
 	Intercept []float64      `json:"intercept"`
 	Training  summaryJSON    `json:"training"`
 	Inference *inferenceJSON `json:"inference,omitempty"`
+	Inputs    []inputJSON    `json:"inputs,omitempty"`
+}
+
+type inputJSON struct {
+	Name          string   `json:"name"`
+	Kind          string   `json:"kind"`
+	Levels        []string `json:"levels,omitempty"`
+	Impute        string   `json:"impute"`
+	Fill          float64  `json:"fill,omitempty"`
+	FillText      string   `json:"fill_text,omitempty"`
+	NoScale       bool     `json:"no_scale,omitempty"`
+	Mean          float64  `json:"mean,omitempty"`
+	Scale         float64  `json:"scale,omitempty"`
+	Unknown       string   `json:"unknown,omitempty"`
+	Categories    []string `json:"categories,omitempty"`
+	Infrequent    []string `json:"infrequent,omitempty"`
+	MinFrequency  float64  `json:"min_frequency,omitempty"`
+	MaxCategories int      `json:"max_categories,omitempty"`
 }
 
 type scalerJSON struct {
@@ -82,7 +114,7 @@ func Marshal(m *Model) ([]byte, error) {
 		return nil, ErrNoModel
 	}
 	j := modelJSON{
-		Format: FormatName, Version: FormatVersion,
+		Format: FormatName, Version: 1,
 		Classes: m.classes, Features: m.features, Intercept: m.intercept,
 		Training: summaryJSON{
 			Solver: m.summary.Solver.String(), Penalty: m.summary.Penalty.String(),
@@ -101,11 +133,110 @@ func Marshal(m *Model) ([]byte, error) {
 	if in := m.inference; in != nil {
 		j.Inference = &inferenceJSON{Names: in.Names, Coef: in.Coef, StdErr: in.StdErr, Z: in.Z, P: in.P, Lower: in.Lower, Upper: in.Upper, Level: in.Level}
 	}
+	if p := m.prep; p != nil {
+		j.Version = 2
+		for k, in := range p.inputs {
+			e := p.enc[k]
+			ij := inputJSON{Name: in.Name, Kind: in.Kind.String(), Impute: in.Impute.String()}
+			if in.Kind == Numeric {
+				ij.Fill, ij.NoScale, ij.Mean, ij.Scale = e.Fill, in.NoScale, e.Mean, e.Scale
+			} else {
+				ij.Levels = in.Levels
+				if ij.Levels == nil {
+					ij.Levels = []string{}
+				}
+				ij.FillText, ij.Unknown = e.FillText, in.Unknown.String()
+				ij.Categories, ij.Infrequent = e.Categories, e.Infrequent
+				ij.MinFrequency, ij.MaxCategories = in.MinFrequency, in.MaxCategories
+			}
+			j.Inputs = append(j.Inputs, ij)
+		}
+	}
 	b, err := json.Marshal(j)
 	if err != nil {
 		return nil, fmt.Errorf("linear: marshal: %w", err)
 	}
 	return b, nil
+}
+
+// prep rebuilds the preprocessing of a version 2 document, checking it
+// against the model's features.
+func (j *modelJSON) prep(features []string) (*prep, error) {
+	p := &prep{inputs: make([]Input, len(j.Inputs)), enc: make([]Encoding, len(j.Inputs))}
+	for k, ij := range j.Inputs {
+		in := Input{Name: ij.Name, NoScale: ij.NoScale, MinFrequency: ij.MinFrequency, MaxCategories: ij.MaxCategories}
+		var ok bool
+		if in.Kind, ok = parseName[Kind](ij.Kind, kindNames[:]); !ok {
+			return nil, fmt.Errorf("input %q: unknown kind %q", ij.Name, ij.Kind)
+		}
+		if in.Impute, ok = parseName[Impute](ij.Impute, imputeNames[:]); !ok || in.Impute == ImputeAuto {
+			return nil, fmt.Errorf("input %q: unknown imputation %q", ij.Name, ij.Impute)
+		}
+		e := Encoding{Name: ij.Name, Kind: in.Kind, Impute: in.Impute, Fill: ij.Fill, FillText: ij.FillText}
+		if in.Kind == Numeric {
+			if ij.Levels != nil || ij.Categories != nil || ij.Infrequent != nil || ij.Unknown != "" || ij.FillText != "" {
+				return nil, fmt.Errorf("input %q: categorical fields on a numeric input", ij.Name)
+			}
+			e.Mean, e.Scale = ij.Mean, ij.Scale
+			if in.NoScale && (e.Mean != 0 || e.Scale != 1) || !finite(e.Mean) || !finite(e.Scale) || !(e.Scale > 0) || !finite(e.Fill) {
+				return nil, fmt.Errorf("input %q: fill %v, mean %v, scale %v", ij.Name, e.Fill, e.Mean, e.Scale)
+			}
+			if in.Impute == ImputeConstant {
+				in.Fill = e.Fill
+			}
+			e.Features = []string{in.Name}
+		} else {
+			if ij.Levels == nil || ij.NoScale || ij.Mean != 0 || ij.Scale != 0 || ij.Fill != 0 {
+				return nil, fmt.Errorf("input %q: numeric fields on a categorical input, or no levels", ij.Name)
+			}
+			if in.Impute == ImputeMean || in.Impute == ImputeMedian {
+				return nil, fmt.Errorf("input %q: %v imputation of a categorical input", ij.Name, in.Impute)
+			}
+			if in.Unknown, ok = parseName[Unknown](ij.Unknown, unknownNames[:]); !ok {
+				return nil, fmt.Errorf("input %q: unknown handling %q", ij.Name, ij.Unknown)
+			}
+			in.Levels = ij.Levels
+			if in.Impute == ImputeConstant {
+				in.FillText = e.FillText
+			}
+			e.Categories, e.Infrequent = ij.Categories, ij.Infrequent
+			for _, c := range e.Categories {
+				e.Features = append(e.Features, in.Name+"="+c)
+			}
+			if len(e.Infrequent) > 0 {
+				e.Features = append(e.Features, in.Name+"=(infrequent)")
+			} else {
+				e.Infrequent = nil
+			}
+		}
+		p.inputs[k], p.enc[k] = in, e
+	}
+	if err := validateInputs(p.inputs, len(p.inputs)); err != nil {
+		return nil, err
+	}
+	if err := p.build(); err != nil {
+		return nil, err
+	}
+	got := p.features()
+	if len(got) != len(features) {
+		return nil, fmt.Errorf("the inputs make %d features, the model has %d", len(got), len(features))
+	}
+	for i := range got {
+		if got[i] != features[i] {
+			return nil, fmt.Errorf("feature %d is %q, the inputs make %q", i, features[i], got[i])
+		}
+	}
+	return p, nil
+}
+
+// parseName returns the index of s in names.
+func parseName[T ~int8](s string, names []string) (T, bool) {
+	for i, n := range names {
+		if n == s {
+			return T(i), true
+		}
+	}
+	return 0, false
 }
 
 // Unmarshal decodes a model written by Marshal. It returns an error
@@ -201,6 +332,19 @@ func (j *modelJSON) model() (*Model, error) {
 		Intercept: t.Intercept, Standardized: t.Standardized, Rows: t.Rows, WeightSum: t.WeightSum,
 		Iterations: t.Iterations, Evaluations: t.Evaluations, Objective: t.Objective,
 		Violation: t.Violation, Converged: t.Converged,
+	}
+	if j.Inputs != nil {
+		if j.Version < 2 {
+			return nil, fmt.Errorf("inputs in a version %d model", j.Version)
+		}
+		if sc != nil {
+			return nil, fmt.Errorf("a scaler and inputs")
+		}
+		p, err := j.prep(j.Features)
+		if err != nil {
+			return nil, err
+		}
+		m.setPrep(p)
 	}
 	if in := j.Inference; in != nil {
 		q := len(in.Names)

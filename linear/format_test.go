@@ -33,6 +33,14 @@ func models(t testing.TB) map[string]*linear.Model {
 	fit("binary-raw-l1", ds.X, ds.Y, linear.Config{Penalty: linear.L1, C: 0.1, MaxIter: 5})
 	fit("multinomial", X3, y3, linear.Config{Classes: []string{"a", "b", "c"}, NoIntercept: true})
 	fit("inference", ds.X.Slice(0, 569, 0, 3), ds.Y, linear.Config{Penalty: linear.NoPenalty, Inference: true})
+	pg := dataset.Penguins()
+	fit("inputs", pg.X, pg.Y, linear.Config{Classes: pg.Classes, Inputs: penguinInputs(pg)})
+	odd := penguinInputs(pg)
+	odd[0].MinFrequency, odd[0].Unknown = 60, linear.UnknownError
+	odd[1].Impute, odd[4].NoScale = linear.ImputeMedian, true
+	odd[5].Impute, odd[5].FillText, odd[5].Unknown = linear.ImputeConstant, "unknown", linear.UnknownInfrequent
+	odd[6].Impute, odd[6].Fill = linear.ImputeConstant, 2008
+	fit("inputs-odd", pg.X, pg.Y, linear.Config{Classes: pg.Classes, Inputs: odd, C: 0.5})
 	return out
 }
 
@@ -114,7 +122,7 @@ func TestUnmarshalErrors(t *testing.T) {
 		{"array", []byte("[]"), linear.ErrFormat},
 		{"no format", []byte(`{"version":1}`), linear.ErrFormat},
 		{"other format", edit(`"format":"cairn.linear.logistic"`, `"format":"sklearn"`), linear.ErrFormat},
-		{"newer version", edit(`"version":1`, `"version":2`), linear.ErrVersion},
+		{"newer version", edit(`"version":1`, `"version":3`), linear.ErrVersion},
 		{"version zero", edit(`"version":1`, `"version":0`), linear.ErrFormat},
 		{"unknown field", edit(`"version":1`, `"version":1,"extra":true`), linear.ErrFormat},
 		{"trailing data", append(append([]byte{}, good...), " {}"...), linear.ErrFormat},

@@ -354,8 +354,8 @@ func Evaluate(m *Model, X mat.Matrix, y []int) (Report, error) {
 			return Report{}, fmt.Errorf("%w: label %d of row %d outside the model's %d classes", ErrLabels, v, i, m.k)
 		}
 	}
-	if d != m.d {
-		return Report{}, fmt.Errorf("%w: X has %d columns, model has %d features", ErrShape, d, m.d)
+	if d != m.width() {
+		return Report{}, fmt.Errorf("%w: X has %d columns, model has %d features", ErrShape, d, m.width())
 	}
 	P := mat.NewDense(n, m.k, nil)
 	if err := m.PredictProbaTo(P, X); err != nil {

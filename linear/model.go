@@ -30,6 +30,13 @@ type Model struct {
 	// The decision function on raw features: z = rawB + rawW x.
 	rawW, rawB []float64
 
+	// For a model fitted with Config.Inputs: the preprocessing, and the
+	// scores of a raw row (intercepts and one table per input).
+	prep   *prep
+	inB    []float64
+	inTab  []inputTable
+	levels []map[string]int32 // per Categorical input: level -> code
+
 	summary   Summary
 	inference *Inference
 	rowsRead  int64 // rows of X read by the fit, subsample passes included
@@ -83,19 +90,29 @@ func newModel(classes, features []string, coef, intercept []float64, scaler *Sca
 // Classes returns the class names, indexed by label. The slice is a copy.
 func (m *Model) Classes() []string { return slices.Clone(m.classes) }
 
-// Features returns the feature names, one per column of X. The slice is a
-// copy.
-func (m *Model) Features() []string { return slices.Clone(m.features) }
+// Features returns the names of the columns of X the model takes: the
+// inputs' names for a model fitted with Config.Inputs, else the feature
+// names (see CoefNames). The slice is a copy.
+func (m *Model) Features() []string {
+	if m.prep != nil {
+		names := make([]string, len(m.prep.inputs))
+		for j, in := range m.prep.inputs {
+			names[j] = in.Name
+		}
+		return names
+	}
+	return slices.Clone(m.features)
+}
 
 // NumClasses returns the number of classes k.
 func (m *Model) NumClasses() int { return m.k }
 
-// NumFeatures returns the number of features d.
-func (m *Model) NumFeatures() int { return m.d }
+// NumFeatures returns the number of columns of X the model takes.
+func (m *Model) NumFeatures() int { return m.width() }
 
 // Coef returns a copy of the coefficients: 1 x d for a binary model, k x d
 // for more classes, in the fitted (standardised, if a Scaler is carried)
-// space.
+// space. Its columns are named by CoefNames.
 func (m *Model) Coef() *mat.Dense {
 	return mat.NewDense(m.nc, m.d, slices.Clone(m.coef))
 }
@@ -135,13 +152,19 @@ func (m *Model) Inference() *Inference { return m.inference }
 // features x into dst (len k). It does not allocate, and is the serving
 // fast path. It returns an error wrapping ErrShape if len(x) is not the
 // number of features or len(dst) not the number of classes, and ErrNonFinite
-// if x holds NaN or infinite values.
+// if x holds NaN or infinite values. For a model fitted with
+// Config.Inputs, x holds one value per input, as in X (NaN for a missing
+// value, a code for a category); a bad code or a refused category is an
+// error wrapping ErrInput.
 func (m *Model) PredictProbaInto(dst, x []float64) error {
 	if m == nil || m.k == 0 {
 		return ErrNoModel
 	}
-	if len(x) != m.d || len(dst) != m.k {
-		return fmt.Errorf("%w: %d features into %d probabilities, model has %d features and %d classes", ErrShape, len(x), len(dst), m.d, m.k)
+	if len(x) != m.width() || len(dst) != m.k {
+		return fmt.Errorf("%w: %d features into %d probabilities, model has %d features and %d classes", ErrShape, len(x), len(dst), m.width(), m.k)
+	}
+	if m.prep != nil {
+		return m.prepRow(dst, x)
 	}
 	if !m.probaRow(dst, x) {
 		return fmt.Errorf("%w: in the features", ErrNonFinite)
@@ -152,6 +175,9 @@ func (m *Model) PredictProbaInto(dst, x []float64) error {
 // probaRow writes the probabilities of x into dst and reports whether the
 // scores were finite.
 func (m *Model) probaRow(dst, x []float64) bool {
+	if m.prep != nil {
+		return m.prepRow(dst, x) == nil
+	}
 	d := m.d
 	if m.nc == 1 {
 		z := m.rawB[0] + floats.Dot(x, m.rawW)
@@ -189,8 +215,8 @@ func (m *Model) PredictProbaTo(dst *mat.Dense, X mat.Matrix) error {
 	if err := safeDims(dst, &r, &c); err != nil {
 		return err
 	}
-	if d != m.d || r != n || c != m.k {
-		return fmt.Errorf("%w: X is %dx%d and dst %dx%d, model has %d features and %d classes", ErrShape, n, d, r, c, m.d, m.k)
+	if d != m.width() || r != n || c != m.k {
+		return fmt.Errorf("%w: X is %dx%d and dst %dx%d, model has %d features and %d classes", ErrShape, n, d, r, c, m.width(), m.k)
 	}
 	return m.predictRows(dst, X, n)
 }
@@ -234,8 +260,9 @@ func (m *Model) predictRows(dst *mat.Dense, X mat.Matrix, n int) error {
 		rm := raw.RawMatrix()
 		xr, stride = rm.Data, rm.Stride
 	}
+	width := m.width()
 	workers := 1
-	if n*m.d >= 1<<16 {
+	if n*width >= 1<<16 {
 		workers = 2
 	}
 	bad := make([]int, workers)
@@ -246,12 +273,12 @@ func (m *Model) predictRows(dst *mat.Dense, X mat.Matrix, n int) error {
 			bad[w] = -1
 			var buf []float64
 			if !isRaw {
-				buf = make([]float64, m.d)
+				buf = make([]float64, width)
 			}
 			for i := lo; i < hi; i++ {
 				var x []float64
 				if isRaw {
-					x = xr[i*stride : i*stride+m.d]
+					x = xr[i*stride : i*stride+width]
 				} else {
 					mat.Row(buf, i, X)
 					x = buf
@@ -264,9 +291,13 @@ func (m *Model) predictRows(dst *mat.Dense, X mat.Matrix, n int) error {
 	}
 	wg.Wait()
 	for _, i := range bad {
-		if i >= 0 {
-			return fmt.Errorf("%w: row %d of X", ErrNonFinite, i)
+		if i < 0 {
+			continue
 		}
+		if m.prep != nil {
+			return fmt.Errorf("row %d of X: %w", i, m.prepRow(make([]float64, m.k), mat.Row(nil, i, X)))
+		}
+		return fmt.Errorf("%w: row %d of X", ErrNonFinite, i)
 	}
 	return nil
 }
@@ -283,7 +314,7 @@ func (m *Model) PredictProba(X mat.Matrix) *mat.Dense {
 		return nil
 	}
 	var n, d int
-	if safeDims(X, &n, &d) != nil || d != m.d || n == 0 {
+	if safeDims(X, &n, &d) != nil || d != m.width() || n == 0 {
 		return nil
 	}
 	out := mat.NewDense(n, m.k, nil)

@@ -138,8 +138,8 @@ func rowOf(X mat.Matrix, i int, dst []float64) {
 	mat.Row(dst, i, X)
 }
 
-// checkX rejects an empty X and one with NaN or infinite values.
-func checkX(X mat.Matrix) error {
+// checkShape rejects a nil or empty X.
+func checkShape(X mat.Matrix) error {
 	if X == nil {
 		return fmt.Errorf("%w: X is nil", ErrShape)
 	}
@@ -150,6 +150,15 @@ func checkX(X mat.Matrix) error {
 	if n == 0 || d == 0 {
 		return fmt.Errorf("%w: X is %dx%d", ErrShape, n, d)
 	}
+	return nil
+}
+
+// checkX rejects an empty X and one with NaN or infinite values.
+func checkX(X mat.Matrix) error {
+	if err := checkShape(X); err != nil {
+		return err
+	}
+	n, d := X.Dims()
 	if rv, ok := X.(mat.RawMatrixer); ok {
 		raw := rv.RawMatrix()
 		for i := range n {
