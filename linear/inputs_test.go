@@ -78,6 +78,9 @@ func TestInputsPredictPaths(t *testing.T) {
 		}
 		coef, b := m.Coef(), m.Intercept()
 		P := m.PredictProba(tab.X)
+		if err := m.PredictTo(make([]int, tab.Len()), tab.X); err != nil {
+			t.Errorf("PredictTo: %v", err)
+		}
 		k := m.NumClasses()
 		got, viaValues := make([]float64, k), make([]float64, k)
 		for i := range tab.Len() {

@@ -238,8 +238,8 @@ func (m *Model) PredictTo(dst []int, X mat.Matrix) error {
 	if err := safeDims(X, &n, &d); err != nil {
 		return err
 	}
-	if d != m.d || len(dst) != n {
-		return fmt.Errorf("%w: X is %dx%d and dst has %d entries, model has %d features", ErrShape, n, d, len(dst), m.d)
+	if d != m.width() || len(dst) != n {
+		return fmt.Errorf("%w: X is %dx%d and dst has %d entries, model has %d features", ErrShape, n, d, len(dst), m.width())
 	}
 	p := mat.NewDense(n, m.k, nil)
 	if err := m.predictRows(p, X, n); err != nil {
