@@ -39,7 +39,10 @@ type rewind struct{ *bytes.Reader }
 func (rewind) Close() error { return nil }
 
 func benchRequest(b *testing.B, path, contentType, body string) {
-	srv := newServer(b, serve.Options{})
+	benchOn(b, newServer(b, serve.Options{}), path, contentType, body)
+}
+
+func benchOn(b *testing.B, srv *serve.Server, path, contentType, body string) {
 	r := httptest.NewRequest("POST", path, nil)
 	if contentType != "" {
 		r.Header.Set("Content-Type", contentType)
@@ -99,6 +102,18 @@ func BenchmarkInvocationsSplit100(b *testing.B) {
 }
 func BenchmarkInvocationsCSV100(b *testing.B) {
 	benchRequest(b, "/invocations", "text/csv", csvRows(true, seq(100)...))
+}
+
+// A model with raw inputs: a record of text, numbers and a null, through
+// the model's imputation, scaling and one-hot encoding.
+const penguinJSON = `{"island":"Dream","bill_length_mm":46.5,"bill_depth_mm":17.9,"flipper_length_mm":192,"body_mass_g":3500,"sex":null,"year":2008}`
+
+func BenchmarkPredictV1RawRecord1(b *testing.B) {
+	benchOn(b, penguinServer(b), "/v1/models/penguins:predict", "application/json", `{"instances":[`+penguinJSON+`]}`)
+}
+func BenchmarkPredictV1RawRecords100(b *testing.B) {
+	benchOn(b, penguinServer(b), "/v1/models/penguins:predict", "application/json",
+		`{"instances":[`+strings.Repeat(penguinJSON+",", 99)+penguinJSON+`]}`)
 }
 
 // BenchmarkLoopback is the whole round trip on loopback TCP: net/http's

@@ -207,7 +207,7 @@ func (d *rowDecoder) rows(w where, cols []int) {
 		case kindNumber, kindNonFinite:
 			if d.v.d == 1 && cols == nil {
 				x := d.newRow()
-				d.value(&x[0], &wr, -1, "")
+				d.cell(&x[0], 0, &wr, -1, "")
 				continue
 			}
 			fallthrough
@@ -228,9 +228,12 @@ func (d *rowDecoder) arrayRow(w *where, cols []int) {
 	if cols != nil {
 		width = len(cols)
 	}
-	if n, end, ok := fastArray(l.b, l.i, x, cols); ok && n == width {
-		l.i = end
-		return
+	text := d.v.typed != nil && d.v.typed.hasText
+	if !text {
+		if n, end, ok := fastArray(l.b, l.i, x, cols); ok && n == width {
+			l.i = end
+			return
+		}
 	}
 	l.i++ // '['
 	j := 0
@@ -239,7 +242,7 @@ func (d *rowDecoder) arrayRow(w *where, cols []int) {
 	// hands over to the general loop below, positioned before a
 	// separator, at anything else.
 	b := l.b
-	for j < width {
+	for j < width && !text {
 		c := j
 		if cols != nil {
 			if c = cols[j]; c < 0 {
@@ -286,7 +289,7 @@ func (d *rowDecoder) arrayRow(w *where, cols []int) {
 				continue
 			}
 		}
-		d.value(&x[c], w, j, "")
+		d.cell(&x[c], c, w, j, "")
 	}
 	if l.err != nil {
 		return
@@ -341,7 +344,7 @@ func (d *rowDecoder) objectRow(w *where) {
 			}
 			continue
 		}
-		d.value(&x[j], w, -1, d.v.features[j])
+		d.cell(&x[j], j, w, -1, d.v.features[j])
 		seen[j] = stamp
 	}
 	if l.err != nil {
@@ -398,7 +401,7 @@ func (d *rowDecoder) columns(w where) {
 			if i >= d.n {
 				d.newRow()
 			}
-			d.value(&d.sc.x[i*dd+j], &wc, i, "")
+			d.cell(&d.sc.x[i*dd+j], j, &wc, i, "")
 		}
 		if l.err != nil {
 			return

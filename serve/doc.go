@@ -80,6 +80,24 @@
 //	                     versions and rows predicted
 //	GET /openapi.json    OpenAPI 3.0 of all of the above, with the default model's features
 //
+// # Models on raw inputs
+//
+// A model fitted on raw inputs (linear.Config.Inputs: text columns and
+// missing values, imputed, scaled and one-hot encoded inside the model)
+// is served from raw records: every route above takes its inputs by
+// name (or in its order) as numbers, strings and nulls. A string of a text
+// input becomes the code of its category with the model's levels (one the
+// model does not know is ignored or refused, as the input says); a number
+// given for a text input is looked up as written ("3"); a string of a
+// numeric input is read as pandas reads a cell ("39.1"; "NA" and the other
+// missing markers are null); null and NaN are missing values, which the
+// model imputes. The MLflow CSV body is read as pandas' read_csv reads it.
+// On the Open Inference Protocol, send one tensor per input, BYTES for a
+// text input. A missing or misspelled column is a 422 naming it. The
+// model's metadata lists one tensor per input, and /openapi.json describes
+// the default model's inputs: nullable numbers, or strings with their
+// categories.
+//
 // Every answer that comes from a model version names it: in the Model-Name
 // and Model-Version headers, and as model_version in the body.
 //

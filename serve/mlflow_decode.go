@@ -315,6 +315,10 @@ func (d *rowDecoder) csvRow(rec []string, cols []int, w where) {
 				continue
 			}
 		}
+		if d.v.typed != nil {
+			d.csvCell(&x[j], j, f, &w)
+			continue
+		}
 		f = strings.TrimSpace(f)
 		v, err := strconv.ParseFloat(f, 64)
 		switch {

@@ -21,7 +21,8 @@ type tensorIn struct {
 	hasShape   bool
 	hasType    bool
 	hasData    bool
-	off, count int // its values in sc.t
+	bytes      bool // datatype BYTES (a text input of a model with raw inputs)
+	off, count int  // its values in sc.t
 }
 
 // numericTypes are the Open Inference Protocol datatypes an input may
@@ -49,6 +50,7 @@ func (d *rowDecoder) decodeOIP(req *oipRequest) *reqError {
 	sc := d.sc
 	sc.tensors = sc.tensors[:0]
 	sc.t = sc.t[:0]
+	sc.oipStrs, sc.strs = sc.oipStrs[:0], sc.strs[:0]
 	req.outputs = 0
 	haveInputs := false
 	if d.topObject() {
@@ -174,6 +176,10 @@ func (d *rowDecoder) oipTensor(in *tensorIn, w where) {
 				continue
 			}
 			s, ok := l.str()
+			if ok && d.v.typed != nil && isBytesType(s) {
+				in.bytes = true
+				continue
+			}
 			if ok && !isNumericType(s) {
 				d.addErr(&x, "unsupported datatype "+strconv.Quote(string(s))+": want a numeric type such as FP64 or FP32", "value_error.datatype", nil)
 			}
@@ -327,6 +333,10 @@ func (d *rowDecoder) oipData(w where, depth, off int) {
 			return
 		}
 		d.sc.t = append(d.sc.t, 0)
+		if d.v.typed != nil {
+			d.oipCell(i, &w, i-off)
+			continue
+		}
 		d.value(&d.sc.t[i], &w, i-off, "")
 	}
 }
@@ -408,6 +418,9 @@ func (d *rowDecoder) oipRows() {
 			d.addErr(&w, "shape "+shapeText(in)+" holds "+strconv.Itoa(size)+" values, data has "+strconv.Itoa(in.count), "value_error.shape", nil)
 			return
 		}
+	}
+	if d.v.typed != nil && !d.oipTyped() {
+		return
 	}
 	dd := d.v.d
 	if len(ts) == 1 && (ts[0].feature < 0 || ts[0].ndim == 2 && ts[0].shape[1] == dd) {

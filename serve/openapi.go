@@ -2,6 +2,7 @@ package serve
 
 import (
 	"net/http"
+	"slices"
 	"regexp"
 	"strings"
 )
@@ -30,12 +31,12 @@ func docPath(pattern string) (method, path string) {
 
 func (s *Server) openAPIDoc() obj {
 	names := []any{}
-	var features []string
+	var dv *version
 	for _, st := range s.Status() {
 		names = append(names, st.Name)
 	}
 	if _, v, e := s.lookup(nil, s.defaultModel(), ""); e == nil {
-		features = v.features
+		dv = v
 	}
 	errResp := obj{"description": "Error", "content": obj{"application/json": obj{"schema": ref("ErrorResponse")}}}
 	paths := obj{}
@@ -108,7 +109,7 @@ func (s *Server) openAPIDoc() obj {
 				"the MLflow scoring server's routes, Prometheus metrics. Every answer names the model version " +
 				"(Model-Name and Model-Version headers, model_version in the body)."},
 		"paths":      paths,
-		"components": obj{"schemas": schemas(features, s.opts.MaxBatch)},
+		"components": obj{"schemas": schemas(dv, s.opts.MaxBatch)},
 	}
 }
 
@@ -132,20 +133,27 @@ func opID(method, path string) string {
 	return b.String()
 }
 
-func schemas(features []string, maxBatch int) obj {
+func schemas(v *version, maxBatch int) obj {
 	num := obj{"type": "number"}
 	row := obj{"type": "array", "items": num, "description": "the features in the model's order"}
 	record := obj{"type": "object", "additionalProperties": num, "description": "features by name"}
-	if features != nil {
+	datatypes := numericTypes[:]
+	if v != nil {
 		props := obj{}
-		req := make([]any, len(features))
-		for i, f := range features {
-			props[f] = num
+		req := make([]any, len(v.features))
+		kinds := v.inputSchemas()
+		for i, f := range v.features {
+			props[f] = kinds[i]
 			req[i] = f
 		}
 		record = obj{"type": "object", "properties": props, "required": req, "additionalProperties": false,
 			"description": "features by name (of the default model)"}
-		row["minItems"], row["maxItems"] = len(features), len(features)
+		row["minItems"], row["maxItems"] = len(v.features), len(v.features)
+		if v.typed != nil {
+			row["items"] = obj{"nullable": true, "oneOf": []any{num, obj{"type": "string"}}}
+			row["description"] = "the inputs in the model's order: numbers, strings for text inputs, null for a missing value"
+			datatypes = append(slices.Clone(datatypes), "BYTES")
+		}
 	}
 	instances := obj{"oneOf": []any{
 		obj{"type": "array", "items": ref("Row"), "minItems": 1, "maxItems": maxBatch},
@@ -169,7 +177,7 @@ func schemas(features []string, maxBatch int) obj {
 			"id": str, "parameters": obj{"type": "object"},
 			"inputs": obj{"type": "array", "minItems": 1, "items": obj{"type": "object", "required": []any{"name", "shape", "datatype", "data"},
 				"properties": obj{"name": str, "shape": obj{"type": "array", "items": obj{"type": "integer"}},
-					"datatype": obj{"type": "string", "enum": numericTypes[:]}, "parameters": obj{"type": "object"},
+					"datatype": obj{"type": "string", "enum": datatypes}, "parameters": obj{"type": "object"},
 					"data": obj{"type": "array", "description": "row-major values, flat or nested"}}}},
 			"outputs": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"name": obj{"type": "string", "enum": []any{"probabilities", "label"}}}}},
 		}, "description": "one tensor of shape [n, features], or one tensor per feature (named by it) of shape [n]"},

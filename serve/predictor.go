@@ -66,6 +66,7 @@ type version struct {
 	classes  []string
 	d, k     int
 	index    map[string]int // feature name -> column
+	typed    *typedInputs   // the raw inputs of a model that takes them, or nil
 	origin   Origin
 
 	numText     string   // "3"
@@ -108,8 +109,16 @@ func newVersion(model string, number int, p Predictor, origin Origin) (v *versio
 		}
 		seen[name] = true
 	}
+	typed := typedOf(p)
+	test := make([]float64, d)
+	if typed != nil {
+		if len(typed.inputs) != d {
+			return nil, fmt.Errorf("%w: %d inputs for %d features", ErrLoad, len(typed.inputs), d)
+		}
+		test = typed.testRow(d)
+	}
 	dst := make([]float64, k)
-	if err := p.PredictProbaInto(dst, make([]float64, d)); err != nil {
+	if err := p.PredictProbaInto(dst, test); err != nil {
 		return nil, fmt.Errorf("%w: test prediction: %v", ErrLoad, err)
 	}
 	sum := 0.0
@@ -124,7 +133,7 @@ func newVersion(model string, number int, p Predictor, origin Origin) (v *versio
 	}
 	v = &version{
 		model: model, number: number, pred: p,
-		features: features, classes: classes, d: d, k: k, index: index, origin: origin,
+		features: features, classes: classes, d: d, k: k, index: index, typed: typed, origin: origin,
 		numText:  strconv.Itoa(number),
 		hdrName:  []string{model},
 		nameJSON: jsonString(model),

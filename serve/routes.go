@@ -151,7 +151,7 @@ func (s *Server) modelMetadata(w http.ResponseWriter, r *http.Request) int {
 	}
 	md := ModelMetadata{
 		Name: m.name, Version: v.numText, Versions: s.versionList(r.Context(), m), Platform: "cairn",
-		Inputs: []TensorSchema{{Name: "input", Datatype: "FP64", Shape: []int{-1, v.d}}},
+		Inputs: v.inputTensors(),
 		Outputs: []TensorSchema{
 			{Name: "probabilities", Datatype: "FP64", Shape: []int{-1, v.k}},
 			{Name: "label", Datatype: "BYTES", Shape: []int{-1}},

@@ -143,6 +143,8 @@ type scratch struct {
 	cols    []int
 	tensors []tensorIn
 	errs    []FieldError
+	oipStrs []oipString // strings of tensor data (models with raw inputs)
+	strs    []byte
 }
 
 // Buffers bigger than this are not kept in the pool.
