@@ -2,8 +2,8 @@ package serve
 
 import (
 	"net/http"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 )
 
