@@ -10,7 +10,7 @@ import (
 	"slices"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/cairn-ml/cairn/internal/kv"
 )
 
 // EventKind says how an alias moved.
@@ -287,7 +287,7 @@ func (t *txn) lastMove(name, alias string) (uint64, eventRec, bool, error) {
 
 // lastWithPrefix positions c on the last key with prefix (whose keys all
 // have 8 more bytes).
-func lastWithPrefix(c *bbolt.Cursor, prefix []byte) ([]byte, []byte) {
+func lastWithPrefix(c kv.Cursor, prefix []byte) ([]byte, []byte) {
 	seek := append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
 	k, v := c.Seek(seek)
 	if k == nil {
@@ -301,7 +301,7 @@ func lastWithPrefix(c *bbolt.Cursor, prefix []byte) ([]byte, []byte) {
 	return k, v
 }
 
-func prevWithPrefix(c *bbolt.Cursor, prefix []byte) ([]byte, []byte) {
+func prevWithPrefix(c kv.Cursor, prefix []byte) ([]byte, []byte) {
 	k, v := c.Prev()
 	if k == nil || !bytes.HasPrefix(k, prefix) {
 		return nil, nil
@@ -348,13 +348,13 @@ func (reg *Registry) moveAlias(ctx context.Context, name, alias string, opts Ali
 			return err
 		}
 		out = ev.public(name, alias, seq)
+		t.tx.Notify(aliasTopic(name, alias))
 		return t.touch(name)
 	})
 	if err != nil {
 		return AliasEvent{}, err
 	}
 	if out.Seq != 0 {
-		reg.notify()
 		reg.log.LogAttrs(ctx, slog.LevelDebug, "registry: alias "+out.Kind.String(),
 			slog.String("model", name), slog.String("alias", alias),
 			slog.Int("from", out.From), slog.Int("to", out.To), slog.String("by", out.By))

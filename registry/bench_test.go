@@ -15,9 +15,9 @@ import (
 // README for the figures).
 
 func benchModes(b *testing.B, fn func(b *testing.B, reg *registry.Registry)) {
-	for _, shared := range []bool{false, true} {
-		b.Run(map[bool]string{false: "default", true: "shared"}[shared], func(b *testing.B) {
-			reg := openReg(b, registry.Options{Shared: shared})
+	{
+		b.Run("default", func(b *testing.B) {
+			reg := openReg(b, registry.Options{})
 			mustRegister(b, reg, "m", bytes.Repeat([]byte("coef "), 800), registry.RegisterOptions{ // a 4 KB model
 				RunID: "run", DatasetDigest: dataDigest, Metrics: map[string]float64{"f1": 0.97, "auc": 0.99},
 				Tags: map[string]string{"solver": "lbfgs"},
@@ -46,7 +46,7 @@ func BenchmarkGetChampion(b *testing.B) {
 func BenchmarkOpenChampion(b *testing.B) {
 	benchModes(b, func(b *testing.B, reg *registry.Registry) {
 		for b.Loop() {
-			if _, _, err := reg.Open(ctx, "m", "@champion"); err != nil {
+			if _, _, err := reg.Load(ctx, "m", "@champion"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -68,7 +68,7 @@ func BenchmarkSetAlias(b *testing.B) {
 
 // The time from the start of SetAlias in this process to a Watch in
 // another process delivering the move (read from the helper's stdout, so
-// it includes a pipe hop). Both processes use Shared mode. Between moves
+// it includes a pipe hop). Both processes use the default options. Between moves
 // the benchmark pauses a random time up to twice the poll interval (not
 // timed), so that moves do not fall in step with the watcher's polls.
 // Reported: median, 90th percentile and worst, in ms.

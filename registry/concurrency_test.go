@@ -16,10 +16,10 @@ import (
 // with -race. Version numbers come out dense and unique, the same bytes
 // registered at once give one version, and no alias move is lost.
 func TestConcurrentWriters(t *testing.T) {
-	for _, shared := range []bool{false, true} {
-		t.Run(map[bool]string{false: "default", true: "shared"}[shared], func(t *testing.T) {
+	{
+		t.Run("default", func(t *testing.T) {
 			const workers, each = 6, 8
-			reg := openReg(t, registry.Options{Shared: shared})
+			reg := openReg(t, registry.Options{})
 			mustRegister(t, reg, "m", model(0), registry.RegisterOptions{})
 			wctx, cancel := context.WithCancel(ctx)
 			defer cancel()
@@ -60,7 +60,7 @@ func TestConcurrentWriters(t *testing.T) {
 						} else if ev.Seq != 0 {
 							moves.Add(1)
 						}
-						if _, b, err := reg.Open(ctx, "m", "@champion"); err != nil || len(b) == 0 {
+						if _, b, err := reg.Load(ctx, "m", "@champion"); err != nil || len(b) == 0 {
 							errs <- fmt.Errorf("open @champion: %w", err)
 						}
 						if i%3 == 2 {

@@ -2,7 +2,8 @@ package registry
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // These errors come back from Registry methods and the parsers, wrapped
@@ -20,8 +21,8 @@ var (
 	// format.
 	ErrInvalid = errors.New("registry: invalid argument")
 	// ErrBadRef reports a reference or models:/ URI that does not parse. It
-	// comes wrapped in a *RefError that says why.
-	ErrBadRef = errors.New("registry: bad reference")
+	// comes wrapped in a *ParseError that says why, and is an ErrInvalid.
+	ErrBadRef = perr.Sub("registry: bad reference", ErrInvalid)
 	// ErrAliasInUse reports an attempt to archive or delete a version
 	// that an alias points at. Move or delete the alias first.
 	ErrAliasInUse = errors.New("registry: version is the target of an alias")
@@ -36,28 +37,16 @@ var (
 	// that do not hash to the version's digest, or a database record that
 	// does not decode.
 	ErrCorrupt = errors.New("registry: corrupt data")
-	// ErrLocked reports that the database file stayed locked by another
-	// process (or another open in this one) for longer than
-	// Options.Timeout. It comes joined with bbolt's errors.ErrTimeout.
+	// ErrLocked reports that the database stayed held by another process
+	// for longer than Options.Timeout. It comes joined with bbolt's
+	// errors.ErrTimeout.
 	ErrLocked = errors.New("registry: database file is held by another process")
 	// ErrClosed reports a call on a Registry after Close.
 	ErrClosed = errors.New("registry: registry is closed")
-	// ErrReadOnly reports a write through a Registry opened on a read-only
-	// *bbolt.DB.
-	ErrReadOnly = errors.New("registry: registry is read-only")
 )
 
-// RefError is returned by ParseRef and ParseURI (and by the methods that
-// take a reference) for input that does not parse. Input is the text as
-// given and Msg says what is wrong with it. It unwraps to ErrBadRef.
-type RefError struct {
-	Input string
-	Msg   string
-}
-
-func (e *RefError) Error() string {
-	return fmt.Sprintf("registry: bad reference %q: %s", e.Input, e.Msg)
-}
-
-// Unwrap returns ErrBadRef.
-func (e *RefError) Unwrap() error { return ErrBadRef }
+// ParseError reports a reference or models:/ URI that does not parse:
+// Input is the text as given and Err, which wraps ErrBadRef (and so
+// ErrInvalid), says what is wrong. It is the one ParseError shape every
+// cairn package returns (Line and Column are 0 here).
+type ParseError = perr.ParseError

@@ -61,7 +61,7 @@ func Example() {
 	}
 	fmt.Printf("promoted @champion: v%d -> v%d\n", ev.From, ev.To)
 
-	v, b, err := reg.Open(ctx, "cancer", "@champion")
+	v, b, err := reg.Load(ctx, "cancer", "@champion")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func ExampleRegistry_Watch() {
 			log.Print(c.Err)
 			continue
 		}
-		_, b, err := reg.Open(ctx, "cancer", c.Version.Ref().String())
+		_, b, err := reg.Load(ctx, "cancer", c.Version.Ref().String())
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -148,5 +148,5 @@ func ExampleParseURI() {
 	// models:/cancer/3: model "cancer", ref v3
 	// models:/cancer@champion: model "cancer", ref @champion
 	// models:/cancer/latest: model "cancer", ref latest
-	// registry: bad reference "models:/cancer/Production": model stages are not supported; use an alias: "models:/cancer@production"
+	// "models:/cancer/Production": registry: bad reference: model stages are not supported; use an alias: "models:/cancer@production"
 }

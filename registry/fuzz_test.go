@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzParseRef checks that ParseRef never panics, that it returns either
-// a *RefError or a well-formed Ref, and that a Ref it returns reads back
+// a *ParseError or a well-formed Ref, and that a Ref it returns reads back
 // the same from its String.
 func FuzzParseRef(f *testing.F) {
 	for _, s := range []string{"v3", "3", "latest", "LaTeSt", "@champion", "@v3", "@", "v03", "v0", "champion", "", "v99999999999", "@a-b_c"} {
@@ -17,13 +17,13 @@ func FuzzParseRef(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		ref, err := registry.ParseRef(s)
 		if err != nil {
-			var re *registry.RefError
+			var re *registry.ParseError
 			if !errors.As(err, &re) || !errors.Is(err, registry.ErrBadRef) || re.Input == "" && s != "" {
-				t.Fatalf("ParseRef(%q) error %T %v is not a *RefError", s, err, err)
+				t.Fatalf("ParseRef(%q) error %T %v is not a *ParseError", s, err, err)
 			}
 			return
 		}
-		if ref.Version < 0 || ref.Version > registry.MaxVersion || ref.Version != 0 && ref.Alias != "" {
+		if ref.Number < 0 || ref.Number > registry.MaxVersion || ref.Number != 0 && ref.Alias != "" {
 			t.Fatalf("ParseRef(%q) = %+v, malformed", s, ref)
 		}
 		again, err := registry.ParseRef(ref.String())
@@ -33,7 +33,7 @@ func FuzzParseRef(f *testing.F) {
 	})
 }
 
-// FuzzParseURI checks that ParseURI never panics, returns a *RefError or
+// FuzzParseURI checks that ParseURI never panics, returns a *ParseError or
 // a valid name and Ref, and that URI writes back a URI that parses the
 // same.
 func FuzzParseURI(f *testing.F) {
@@ -46,13 +46,13 @@ func FuzzParseURI(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		name, ref, err := registry.ParseURI(s)
 		if err != nil {
-			var re *registry.RefError
+			var re *registry.ParseError
 			if !errors.As(err, &re) || !errors.Is(err, registry.ErrBadRef) {
-				t.Fatalf("ParseURI(%q) error %T %v is not a *RefError", s, err, err)
+				t.Fatalf("ParseURI(%q) error %T %v is not a *ParseError", s, err, err)
 			}
 			return
 		}
-		if name == "" || ref.Version != 0 && ref.Alias != "" {
+		if name == "" || ref.Number != 0 && ref.Alias != "" {
 			t.Fatalf("ParseURI(%q) = %q, %+v, malformed", s, name, ref)
 		}
 		uri := registry.URI(name, ref)

@@ -3,11 +3,13 @@ package registry
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/storage"
 )
 
 // The database layout. Every bucket is top-level and named "registry/...",
@@ -61,46 +63,18 @@ const (
 	bBlobs
 )
 
-const schemaVersion = 1
+// namespace prefixes the registry's buckets.
+const namespace = "registry"
 
-func initBuckets(tx *bbolt.Tx) error {
-	for _, name := range bucketNames {
-		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
-			return err
-		}
-	}
-	meta := tx.Bucket([]byte(bucketMeta))
-	if meta.Get([]byte("schema")) == nil {
-		return meta.Put([]byte("schema"), u64(schemaVersion))
-	}
-	return checkSchema(meta)
-}
-
-func checkBuckets(tx *bbolt.Tx) error {
-	for _, name := range bucketNames {
-		if tx.Bucket([]byte(name)) == nil {
-			return fmt.Errorf("%w: read-only database has no bucket %q", ErrNotFound, name)
-		}
-	}
-	return checkSchema(tx.Bucket([]byte(bucketMeta)))
-}
-
-func checkSchema(meta *bbolt.Bucket) error {
-	v := meta.Get([]byte("schema"))
-	if len(v) != 8 {
-		return fmt.Errorf("%w: schema version is %d bytes", ErrCorrupt, len(v))
-	}
-	if n := binary.BigEndian.Uint64(v); n != schemaVersion {
-		return fmt.Errorf("%w: database schema %d, this package reads %d", ErrCorrupt, n, schemaVersion)
-	}
-	return nil
-}
+// schema is the registry's part of a records store; bucketBlobRefs is
+// the holder's references bucket the storage core's sweep reads.
+var schema = storage.Schema{Namespace: namespace, Version: 1, Buckets: bucketNames[bModels:]}
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
 
 // op is one put or delete of a key in a bucket.
 type op struct {
-	bk   *bbolt.Bucket
+	bk   kv.Bucket
 	k, v []byte
 }
 
@@ -110,16 +84,16 @@ const (
 	lineageDataset = 'd'
 )
 
-// txn is a bbolt transaction with the registry's buckets, looked up when
-// first used.
+// txn is a transaction with the registry's buckets, looked up when first
+// used.
 type txn struct {
 	reg *Registry
-	tx  *bbolt.Tx
+	tx  kv.Tx
 	now int64 // Unix milliseconds, read once per write transaction
-	bks [len(bucketNames)]*bbolt.Bucket
+	bks [len(bucketNames)]kv.Bucket
 }
 
-func bind(reg *Registry, tx *bbolt.Tx) *txn {
+func bind(reg *Registry, tx kv.Tx) *txn {
 	t := &txn{reg: reg, tx: tx}
 	if tx.Writable() {
 		t.now = reg.now().UnixMilli()
@@ -127,21 +101,21 @@ func bind(reg *Registry, tx *bbolt.Tx) *txn {
 	return t
 }
 
-func (t *txn) bucket(i int) *bbolt.Bucket {
+func (t *txn) bucket(i int) kv.Bucket {
 	if t.bks[i] == nil {
-		t.bks[i] = t.tx.Bucket([]byte(bucketNames[i]))
+		t.bks[i] = t.tx.Bucket(bucketNames[i])
 	}
 	return t.bks[i]
 }
 
-func (t *txn) models() *bbolt.Bucket   { return t.bucket(bModels) }
-func (t *txn) versions() *bbolt.Bucket { return t.bucket(bVersions) }
-func (t *txn) aliases() *bbolt.Bucket  { return t.bucket(bAliases) }
-func (t *txn) history() *bbolt.Bucket  { return t.bucket(bHistory) }
-func (t *txn) digests() *bbolt.Bucket  { return t.bucket(bDigests) }
-func (t *txn) lineage() *bbolt.Bucket  { return t.bucket(bLineage) }
-func (t *txn) blobRefs() *bbolt.Bucket { return t.bucket(bBlobRefs) }
-func (t *txn) blobs() *bbolt.Bucket    { return t.bucket(bBlobs) }
+func (t *txn) models() kv.Bucket   { return t.bucket(bModels) }
+func (t *txn) versions() kv.Bucket { return t.bucket(bVersions) }
+func (t *txn) aliases() kv.Bucket  { return t.bucket(bAliases) }
+func (t *txn) history() kv.Bucket  { return t.bucket(bHistory) }
+func (t *txn) digests() kv.Bucket  { return t.bucket(bDigests) }
+func (t *txn) lineage() kv.Bucket  { return t.bucket(bLineage) }
+func (t *txn) blobRefs() kv.Bucket { return t.bucket(bBlobRefs) }
+func (t *txn) blobs() kv.Bucket    { return t.bucket(bBlobs) }
 
 // namePrefix returns name 0x00, the prefix of a model's keys.
 func namePrefix(name string) []byte {
@@ -268,12 +242,14 @@ func (t *txn) resolve(name string, ref Ref) (uint64, error) {
 			return 0, fmt.Errorf("%w: alias @%s of model %q", ErrNotFound, ref.Alias, name)
 		}
 		return a.version, nil
-	case ref.Version > 0:
-		n := uint64(ref.Version)
+	case ref.Number > 0:
+		n := uint64(ref.Number)
 		if t.versions().Get(versionKey(name, n)) == nil {
 			return 0, fmt.Errorf("%w: version %d of model %q", ErrNotFound, n, name)
 		}
 		return n, nil
+	case ref.Digest != "":
+		return t.resolveDigest(name, ref)
 	}
 	prefix := namePrefix(name)
 	c := t.versions().Cursor()
@@ -295,3 +271,36 @@ func (t *txn) resolve(name string, ref Ref) (uint64, error) {
 	}
 	return 0, fmt.Errorf("%w: model %q has no version that is not archived", ErrNotFound, name)
 }
+
+// resolveDigest returns the version of model name whose bytes' digest
+// starts with ref.Digest (a model's versions hold distinct bytes). A
+// prefix that matches several versions is ErrInvalid.
+func (t *txn) resolveDigest(name string, ref Ref) (uint64, error) {
+	half, err := hex.DecodeString(ref.Digest[:len(ref.Digest)&^1])
+	if err != nil {
+		return 0, fmt.Errorf("%w: digest prefix %q", ErrInvalid, ref.Digest)
+	}
+	prefix := append(namePrefix(name), half...)
+	var found []uint64
+	c := t.digests().Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		sum := k[len(namePrefix(name)):]
+		if !ref.MatchDigest(hex.EncodeToString(sum)) {
+			continue
+		}
+		if len(v) != 8 {
+			return 0, fmt.Errorf("%w: dedup record is %d bytes", ErrCorrupt, len(v))
+		}
+		found = append(found, binary.BigEndian.Uint64(v))
+		if len(found) > 1 {
+			return 0, fmt.Errorf("%w: digest prefix %s matches several versions of model %q", ErrInvalid, ref.Digest, name)
+		}
+	}
+	if len(found) == 0 {
+		return 0, fmt.Errorf("%w: no version of model %q has digest %s...", ErrNotFound, name, ref.Digest)
+	}
+	return found[0], nil
+}
+
+// aliasTopic is the change topic of one alias.
+func aliasTopic(name, alias string) string { return "registry/alias:" + name + "\x00" + alias }

@@ -117,7 +117,8 @@ func (reg *Registry) Model(ctx context.Context, name string) (Model, error) {
 func (reg *Registry) Models(ctx context.Context) ([]Model, error) {
 	var out []Model
 	err := reg.view(ctx, func(t *txn) error {
-		return t.models().ForEach(func(k, v []byte) error {
+		c := t.models().Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			m, err := decodeModel(v)
 			if err != nil {
 				return fmt.Errorf("model %q: %w", k, err)
@@ -127,8 +128,8 @@ func (reg *Registry) Models(ctx context.Context) ([]Model, error) {
 				return err
 			}
 			out = append(out, m.public(string(k), aliases))
-			return nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }

@@ -19,7 +19,7 @@ import (
 
 // The tests here re-run the test binary as other processes (helpers),
 // selected by the environment variable REGISTRY_HELPER, all on one file
-// in Shared mode.
+// with the default options.
 
 func TestHelperProcess(t *testing.T) {
 	role := os.Getenv("REGISTRY_HELPER")
@@ -34,7 +34,7 @@ func TestHelperProcess(t *testing.T) {
 }
 
 func helper(role, path string, args []string) error {
-	opts := registry.Options{Shared: true, Timeout: 20 * time.Second, User: "helper"}
+	opts := registry.Options{Timeout: 20 * time.Second, User: "helper"}
 	if role == "watch" && len(args) > 0 { // args: poll interval
 		d, err := time.ParseDuration(args[0])
 		if err != nil {
@@ -144,11 +144,11 @@ func (h *helperProc) wait(t testing.TB) {
 }
 
 // sharedReg makes a registry file with versions 1 to n of model "m" and
-// returns it open in Shared mode.
+// returns it open.
 func sharedReg(t testing.TB, n int) *registry.Registry {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "cairn.db")
-	reg, err := registry.OpenWith(path, registry.Options{Shared: true, Timeout: 20 * time.Second, User: "parent"})
+	reg, err := registry.OpenWith(path, registry.Options{Timeout: 20 * time.Second, User: "parent"})
 	if err != nil {
 		t.Fatal(err)
 	}

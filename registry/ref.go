@@ -1,110 +1,45 @@
 package registry
 
 import (
-	"math"
+	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cairn-ml/cairn/internal/ref"
 )
 
-// Ref is a parsed reference to one version of a registered model. Its
-// zero value means "latest": the highest-numbered version that is not
-// archived. A Ref with Version > 0 names that version (archived or not);
-// one with Alias set names the version the alias points at. A Ref never
-// has both.
-type Ref struct {
-	Version int    // a version number, 1 or more; 0 when not a version reference
-	Alias   string // an alias name, without the '@'; "" when not an alias reference
-}
+// Ref is a parsed reference to one version of a registered model (see
+// ParseRef). Its zero value means "latest": the highest-numbered version
+// that is not archived. Number > 0 names that version (archived or not),
+// Alias the version the alias points at, Digest the version whose bytes'
+// digest starts with those hex digits. At most one is set. It is the same
+// grammar as dataset's version references.
+type Ref = ref.Ref
 
 // MaxVersion is the largest version number a reference can name.
-const MaxVersion = math.MaxInt32
-
-// IsLatest reports whether r is the "latest" reference (the zero Ref).
-func (r Ref) IsLatest() bool { return r.Version == 0 && r.Alias == "" }
-
-// String returns the reference in the form ParseRef reads: "v3",
-// "@champion" or "latest".
-func (r Ref) String() string {
-	switch {
-	case r.Alias != "":
-		return "@" + r.Alias
-	case r.Version > 0:
-		return "v" + strconv.Itoa(r.Version)
-	}
-	return "latest"
-}
-
-// check reports whether r is well formed.
-func (r Ref) check() error {
-	switch {
-	case r.Alias != "" && r.Version != 0:
-		return &RefError{Input: r.String(), Msg: "a reference names an alias or a version, not both"}
-	case r.Alias != "":
-		if err := checkAlias(r.Alias); err != nil {
-			return &RefError{Input: "@" + r.Alias, Msg: strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")}
-		}
-	case r.Version < 0 || r.Version > MaxVersion:
-		return &RefError{Input: strconv.Itoa(r.Version), Msg: "version out of range"}
-	}
-	return nil
-}
+const MaxVersion = ref.MaxNumber
 
 // ParseRef parses a reference to a version of a model:
 //
 //	v3, V3, 3      version 3 (no sign, no leading zero)
 //	latest         the highest-numbered version that is not archived (any case)
 //	@champion      the version the alias "champion" points at
+//	sha256:1a2b3c  the version whose model bytes' digest starts with 1a2b3c
+//	1a2b3c         the same (a prefix of at least 4 hex digits, not all decimal)
 //
-// Anything else is an error wrapping ErrBadRef (a *RefError). A bare name
-// such as "champion" is refused rather than guessed at: an alias is
+// Anything else is an error wrapping ErrBadRef (a *ParseError). A bare
+// name such as "champion" is refused rather than guessed at: an alias is
 // written with '@'.
 func ParseRef(s string) (Ref, error) {
-	switch {
-	case s == "":
-		return Ref{}, &RefError{Input: s, Msg: `empty reference (want "v<N>", "latest" or "@<alias>")`}
-	case strings.EqualFold(s, "latest"):
-		return Ref{}, nil
-	case s[0] == '@':
-		r := Ref{Alias: s[1:]}
-		if r.Alias == "" {
-			return Ref{}, &RefError{Input: s, Msg: "empty alias name after '@'"}
-		}
-		if err := r.check(); err != nil {
-			return Ref{}, err
-		}
-		return r, nil
+	r, why := ref.Parse(s)
+	if why != "" {
+		return Ref{}, badRef(s, why)
 	}
-	num := s
-	if s[0] == 'v' || s[0] == 'V' {
-		num = s[1:]
-	}
-	if allDigits(num) {
-		n, err := parseVersion(s, num)
-		if err != nil {
-			return Ref{}, err
-		}
-		return Ref{Version: n}, nil
-	}
-	if checkAlias(s) == nil {
-		return Ref{}, &RefError{Input: s, Msg: `not a reference (an alias is written "@` + s + `")`}
-	}
-	return Ref{}, &RefError{Input: s, Msg: `not a reference (want "v<N>", "<N>", "latest" or "@<alias>")`}
+	return r, nil
 }
 
-// parseVersion parses the digits of a version number; input is the whole
-// text for the error message.
-func parseVersion(input, digits string) (int, error) {
-	if len(digits) > 1 && digits[0] == '0' {
-		return 0, &RefError{Input: input, Msg: "version number has a leading zero"}
-	}
-	n, err := strconv.ParseUint(digits, 10, 64)
-	if err != nil || n > MaxVersion {
-		return 0, &RefError{Input: input, Msg: "version number is too large"}
-	}
-	if n == 0 {
-		return 0, &RefError{Input: input, Msg: "versions are numbered from 1"}
-	}
-	return int(n), nil
+func badRef(input, why string) error {
+	return &ParseError{Input: input, Err: fmt.Errorf("%w: %s", ErrBadRef, why)}
 }
 
 // uriScheme starts every model URI.
@@ -119,14 +54,14 @@ const uriScheme = "models:/"
 // The name is taken verbatim (no percent-decoding) and must be a valid
 // model name. MLflow's stage suffixes (models:/fraud/Production) are
 // refused with a hint to use an alias, and so are URIs with an authority
-// (models://host/...). Errors wrap ErrBadRef (a *RefError).
-func ParseURI(uri string) (name string, ref Ref, err error) {
+// (models://host/...). Errors wrap ErrBadRef (a *ParseError).
+func ParseURI(uri string) (name string, r Ref, err error) {
 	rest, ok := strings.CutPrefix(uri, uriScheme)
 	if !ok {
-		return "", Ref{}, &RefError{Input: uri, Msg: `a model URI starts with "models:/"`}
+		return "", Ref{}, badRef(uri, `a model URI starts with "models:/"`)
 	}
 	if strings.HasPrefix(rest, "/") {
-		return "", Ref{}, &RefError{Input: uri, Msg: `a registry host is not supported; write "models:/<name>/<version>"`}
+		return "", Ref{}, badRef(uri, `a registry host is not supported; write "models:/<name>/<version>"`)
 	}
 	name, suffix, slash := strings.Cut(rest, "/")
 	if !slash {
@@ -134,60 +69,61 @@ func ParseURI(uri string) (name string, ref Ref, err error) {
 		var at bool
 		name, alias, at = strings.Cut(rest, "@")
 		if !at {
-			return "", Ref{}, &RefError{Input: uri, Msg: `no version or alias: write "models:/<name>/<version>", "models:/<name>/latest" or "models:/<name>@<alias>"`}
+			return "", Ref{}, badRef(uri, `no version or alias: write "models:/<name>/<version>", "models:/<name>/latest" or "models:/<name>@<alias>"`)
 		}
 		if err := checkURIName(uri, name); err != nil {
 			return "", Ref{}, err
 		}
 		if alias == "" {
-			return "", Ref{}, &RefError{Input: uri, Msg: "empty alias name after '@'"}
+			return "", Ref{}, badRef(uri, "empty alias name after '@'")
 		}
-		ref = Ref{Alias: alias}
-		if err := ref.check(); err != nil {
-			err.(*RefError).Input = uri
-			return "", Ref{}, err
+		if why := ref.CheckAlias(alias); why != "" {
+			return "", Ref{}, badRef(uri, why)
 		}
-		return name, ref, nil
+		return name, Ref{Alias: alias}, nil
 	}
 	if strings.Contains(name, "@") {
-		return "", Ref{}, &RefError{Input: uri, Msg: `an alias URI has no version part: write "models:/<name>@<alias>"`}
+		return "", Ref{}, badRef(uri, `an alias URI has no version part: write "models:/<name>@<alias>"`)
 	}
 	if err := checkURIName(uri, name); err != nil {
 		return "", Ref{}, err
 	}
 	switch {
 	case suffix == "":
-		return "", Ref{}, &RefError{Input: uri, Msg: "empty version after the name"}
+		return "", Ref{}, badRef(uri, "empty version after the name")
 	case strings.Contains(suffix, "/"):
-		return "", Ref{}, &RefError{Input: uri, Msg: "too many path segments (model names cannot hold '/')"}
+		return "", Ref{}, badRef(uri, "too many path segments (model names cannot hold '/')")
 	case suffix[0] == '@':
-		return "", Ref{}, &RefError{Input: uri, Msg: `the alias goes right after the name: "models:/` + name + suffix + `"`}
+		return "", Ref{}, badRef(uri, `the alias goes right after the name: "models:/`+name+suffix+`"`)
 	}
-	ref, err = ParseRef(suffix)
-	if err != nil {
-		if c := suffix[0] | 0x20; 'a' <= c && c <= 'z' && checkAlias(suffix) == nil {
-			return "", Ref{}, &RefError{Input: uri, Msg: `model stages are not supported; use an alias: "models:/` + name + "@" + strings.ToLower(suffix) + `"`}
-		}
-		return "", Ref{}, &RefError{Input: uri, Msg: "bad version " + strconv.Quote(suffix) + ": " + err.(*RefError).Msg}
+	r, why := ref.Parse(suffix)
+	switch {
+	case why == "" && r.Digest == "":
+		return name, r, nil
+	case why == "":
+		why = "a models:/ URI names a version by number, \"latest\" or an alias"
+	case suffix[0]|0x20 >= 'a' && suffix[0]|0x20 <= 'z' && ref.CheckAlias(suffix) == "" && !ref.Reserved(suffix):
+		return "", Ref{}, badRef(uri, `model stages are not supported; use an alias: "models:/`+name+"@"+strings.ToLower(suffix)+`"`)
 	}
-	return name, ref, nil
+	return "", Ref{}, badRef(uri, "bad version "+strconv.Quote(suffix)+": "+why)
 }
 
 func checkURIName(uri, name string) error {
 	if err := checkName(name); err != nil {
-		return &RefError{Input: uri, Msg: strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")}
+		return badRef(uri, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
 	}
 	return nil
 }
 
-// URI returns the models:/ URI of ref in model name, as MLflow writes it:
-// models:/name/3, models:/name@champion or models:/name/latest.
-func URI(name string, ref Ref) string {
+// URI returns the models:/ URI of r in model name, as MLflow writes it:
+// models:/name/3, models:/name@champion or models:/name/latest. A digest
+// reference has no URI form; URI writes "latest" for it.
+func URI(name string, r Ref) string {
 	switch {
-	case ref.Alias != "":
-		return uriScheme + name + "@" + ref.Alias
-	case ref.Version > 0:
-		return uriScheme + name + "/" + strconv.Itoa(ref.Version)
+	case r.Alias != "":
+		return uriScheme + name + "@" + r.Alias
+	case r.Number > 0:
+		return uriScheme + name + "/" + strconv.Itoa(r.Number)
 	}
 	return uriScheme + name + "/latest"
 }

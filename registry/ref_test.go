@@ -16,10 +16,10 @@ func TestParseRef(t *testing.T) {
 		want    registry.Ref
 		wantErr string // a piece of the error message; "" for success
 	}{
-		{in: "v3", want: registry.Ref{Version: 3}},
-		{in: "V3", want: registry.Ref{Version: 3}},
-		{in: "3", want: registry.Ref{Version: 3}},
-		{in: "v2147483647", want: registry.Ref{Version: registry.MaxVersion}},
+		{in: "v3", want: registry.Ref{Number: 3}},
+		{in: "V3", want: registry.Ref{Number: 3}},
+		{in: "3", want: registry.Ref{Number: 3}},
+		{in: "v2147483647", want: registry.Ref{Number: registry.MaxVersion}},
 		{in: "latest", want: registry.Ref{}},
 		{in: "LATEST", want: registry.Ref{}},
 		{in: "@champion", want: registry.Ref{Alias: "champion"}},
@@ -50,9 +50,9 @@ func TestParseRef(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := registry.ParseRef(tt.in)
 			if tt.wantErr != "" {
-				var re *registry.RefError
+				var re *registry.ParseError
 				if !errors.Is(err, registry.ErrBadRef) || !errors.As(err, &re) || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("ParseRef(%q) = %v, %v; want a *RefError saying %q", tt.in, got, err, tt.wantErr)
+					t.Fatalf("ParseRef(%q) = %v, %v; want a *ParseError saying %q", tt.in, got, err, tt.wantErr)
 				}
 				return
 			}
@@ -77,14 +77,14 @@ func TestParseURI(t *testing.T) {
 		want     registry.Ref
 		wantErr  string
 	}{
-		{in: "models:/fraud/3", wantName: "fraud", want: registry.Ref{Version: 3}},
-		{in: "models:/fraud/v3", wantName: "fraud", want: registry.Ref{Version: 3}},
+		{in: "models:/fraud/3", wantName: "fraud", want: registry.Ref{Number: 3}},
+		{in: "models:/fraud/v3", wantName: "fraud", want: registry.Ref{Number: 3}},
 		{in: "models:/fraud/latest", wantName: "fraud", want: registry.Ref{}},
 		{in: "models:/fraud/Latest", wantName: "fraud", want: registry.Ref{}},
 		{in: "models:/fraud@champion", wantName: "fraud", want: registry.Ref{Alias: "champion"}},
-		{in: "models:/breast cancer.lr-1/12", wantName: "breast cancer.lr-1", want: registry.Ref{Version: 12}},
+		{in: "models:/breast cancer.lr-1/12", wantName: "breast cancer.lr-1", want: registry.Ref{Number: 12}},
 		{in: "models:/модель@prod", wantName: "модель", want: registry.Ref{Alias: "prod"}},
-		{in: "models:/a:b/1", wantName: "a:b", want: registry.Ref{Version: 1}},
+		{in: "models:/a:b/1", wantName: "a:b", want: registry.Ref{Number: 1}},
 		{in: "", wantErr: `starts with "models:/"`},
 		{in: "runs:/abc/model", wantErr: `starts with "models:/"`},
 		{in: "Models:/m/1", wantErr: `starts with "models:/"`},
@@ -112,9 +112,9 @@ func TestParseURI(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			name, got, err := registry.ParseURI(tt.in)
 			if tt.wantErr != "" {
-				var re *registry.RefError
+				var re *registry.ParseError
 				if !errors.Is(err, registry.ErrBadRef) || !errors.As(err, &re) || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("ParseURI(%q) = %q, %v, %v; want a *RefError saying %q", tt.in, name, got, err, tt.wantErr)
+					t.Fatalf("ParseURI(%q) = %q, %v, %v; want a *ParseError saying %q", tt.in, name, got, err, tt.wantErr)
 				}
 				return
 			}
@@ -138,7 +138,7 @@ func TestURI(t *testing.T) {
 		ref  registry.Ref
 		want string
 	}{
-		{"fraud", registry.Ref{Version: 3}, "models:/fraud/3"},
+		{"fraud", registry.Ref{Number: 3}, "models:/fraud/3"},
 		{"fraud", registry.Ref{Alias: "champion"}, "models:/fraud@champion"},
 		{"fraud", registry.Ref{}, "models:/fraud/latest"},
 	}

@@ -6,14 +6,16 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cairn-ml/cairn/internal/ref"
 )
 
 // Limits on what is stored, in bytes.
 const (
-	MaxNameLen   = 256  // model names
-	MaxAliasLen  = 255  // alias names (MLflow's limit)
-	MaxKeyLen    = 250  // tag and metric keys
-	MaxValueLen  = 5000 // tag values and descriptions (MLflow's limit)
+	MaxNameLen   = 256          // model names
+	MaxAliasLen  = ref.MaxAlias // alias names (MLflow's limit)
+	MaxKeyLen    = 250          // tag and metric keys
+	MaxValueLen  = 5000         // tag values and descriptions (MLflow's limit)
 	maxFormatLen = 100
 	maxRunIDLen  = 250
 	maxByLen     = 250
@@ -53,41 +55,10 @@ func checkName(s string) error {
 // letters, digits, '_' or '-', and not a reserved name: "latest" and
 // "v<digits>" (any case) are references of their own.
 func checkAlias(s string) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("%w: empty alias name", ErrInvalid)
-	case len(s) > MaxAliasLen:
-		return fmt.Errorf("%w: alias name is %d bytes, more than %d", ErrInvalid, len(s), MaxAliasLen)
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isAliasByte(c) {
-			return fmt.Errorf("%w: alias name %q holds %q (use letters, digits, '_' and '-')", ErrInvalid, s, rune(c))
-		}
-	}
-	if reservedAlias(s) {
-		return fmt.Errorf("%w: alias name %q is reserved (\"latest\" and \"v<N>\" are references)", ErrInvalid, s)
+	if why := ref.CheckAlias(s); why != "" {
+		return fmt.Errorf("%w: %s", ErrInvalid, why)
 	}
 	return nil
-}
-
-func isAliasByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
-}
-
-func reservedAlias(s string) bool {
-	if strings.EqualFold(s, "latest") {
-		return true
-	}
-	return len(s) > 1 && (s[0] == 'v' || s[0] == 'V') && allDigits(s[1:])
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // checkText reports whether s can be stored as free text: valid UTF-8, no

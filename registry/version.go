@@ -45,7 +45,7 @@ type Version struct {
 }
 
 // Ref returns the reference to this version by number.
-func (v Version) Ref() Ref { return Ref{Version: v.Number} }
+func (v Version) Ref() Ref { return Ref{Number: v.Number} }
 
 // URI returns the version's models:/ URI by number (models:/name/3).
 func (v Version) URI() string { return URI(v.Name, v.Ref()) }
@@ -139,9 +139,11 @@ func (reg *Registry) Register(ctx context.Context, name string, model io.Reader,
 	}
 	sum := sha256.Sum256(b)
 	if reg.blobs != nil {
-		if err := reg.putExternal(ctx, b, sum); err != nil {
+		unlock, err := reg.putExternal(ctx, b, sum)
+		if err != nil {
 			return Version{}, false, err
 		}
+		defer unlock()
 	}
 	err = reg.update(ctx, func(t *txn) error {
 		m, err := t.model(name)
@@ -245,12 +247,12 @@ func (reg *Registry) Resolve(ctx context.Context, uri string) (Version, error) {
 	return reg.Get(ctx, name, r.String())
 }
 
-// Open returns the version of model name that ref resolves to, as Get
+// Load returns the version of model name that ref resolves to, as Get
 // does, and its bytes, read whole and checked against the version's
 // digest. Bytes that do not hash to it are an error wrapping ErrCorrupt.
 // The version and the bytes are read in one transaction (with
 // Options.Blobs the bytes are read from that store after it).
-func (reg *Registry) Open(ctx context.Context, name, ref string) (Version, []byte, error) {
+func (reg *Registry) Load(ctx context.Context, name, ref string) (Version, []byte, error) {
 	r, err := parseArgs(name, ref)
 	if err != nil {
 		return Version{}, nil, err
@@ -368,7 +370,7 @@ func (reg *Registry) byLineage(ctx context.Context, kind byte, value []byte) ([]
 			if !ok {
 				return fmt.Errorf("%w: lineage key %q", ErrCorrupt, k)
 			}
-			v, _, err := t.get(name, Ref{Version: int(n)})
+			v, _, err := t.get(name, Ref{Number: int(n)})
 			if err != nil {
 				return err
 			}

@@ -2,14 +2,13 @@ package registry_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,8 @@ import (
 	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/kv/boltkv"
 	"github.com/cairn-ml/cairn/registry"
 )
 
@@ -59,7 +60,7 @@ func TestRegister(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Get(v1) (-want +got):\n%s", diff)
 	}
-	gotV, b, err := reg.Open(ctx, "cancer", "1")
+	gotV, b, err := reg.Load(ctx, "cancer", "1")
 	if err != nil || !bytes.Equal(b, model(1)) || gotV.Number != 1 {
 		t.Errorf("Open(1) = %d, %q, %v; want version 1 and its bytes", gotV.Number, b, err)
 	}
@@ -139,7 +140,7 @@ func TestGetReferences(t *testing.T) {
 			if tt.wantErr != nil {
 				return
 			}
-			v, b, err := reg.Open(ctx, tt.name, tt.ref)
+			v, b, err := reg.Load(ctx, tt.name, tt.ref)
 			if err != nil || v.Number != tt.want || !bytes.Equal(b, model(tt.want)) {
 				t.Errorf("Open(%q, %q) = %d, %q, %v; want version %d and its bytes", tt.name, tt.ref, v.Number, b, err, tt.want)
 			}
@@ -377,91 +378,55 @@ func TestModels(t *testing.T) {
 	}
 }
 
-// memStore is a BlobStore in memory; bad makes Open return wrong bytes.
-type memStore struct {
-	mu    sync.Mutex
-	blobs map[string][]byte
-	bad   bool
-	puts  int
-}
-
-func (s *memStore) Put(ctx context.Context, r io.Reader) (string, int64, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return "", 0, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.blobs[digest(b)] = b
-	s.puts++
-	return digest(b), int64(len(b)), nil
-}
-
-func (s *memStore) Open(ctx context.Context, d string) (io.ReadCloser, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.blobs[d]
-	if !ok {
-		return nil, fmt.Errorf("mem: %s: %w", d, errMissing)
-	}
-	if s.bad {
-		b = append(bytes.Clone(b), '!')
-	}
-	return io.NopCloser(bytes.NewReader(b)), nil
-}
-
-func (s *memStore) Has(ctx context.Context, d string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.blobs[d]
-	return ok, nil
-}
-
-func (s *memStore) Delete(ctx context.Context, d string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.blobs, d)
-	return nil
-}
-
-var errMissing = errors.New("missing")
-
-var _ registry.BlobStore = (*memStore)(nil)
-
+// Model bytes in a blob store (a folder shared with track and dataset):
+// written there, verified when read, left there by DeleteVersion until a
+// GC finds nothing refers to them.
 func TestExternalBlobs(t *testing.T) {
-	store := &memStore{blobs: map[string][]byte{}}
-	reg := openReg(t, registry.Options{Blobs: store})
+	dir := t.TempDir()
+	reg := openReg(t, registry.Options{Blobs: dir})
 	v := mustRegister(t, reg, "m", model(1), registry.RegisterOptions{})
-	if _, ok := store.blobs[v.Digest]; !ok {
-		t.Fatalf("the model bytes are not in the plugged-in store")
+	file := filepath.Join(dir, "objects", v.Digest[7:9], v.Digest[9:])
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("the model bytes are not in the blob store: %v", err)
 	}
-	_, b, err := reg.Open(ctx, "m", "v1")
+	_, b, err := reg.Load(ctx, "m", "v1")
 	if err != nil || !bytes.Equal(b, model(1)) {
-		t.Fatalf("Open = %q, %v", b, err)
+		t.Fatalf("Load = %q, %v", b, err)
 	}
-	// The registry does not delete from a store it does not own.
-	mustRegister(t, reg, "m", model(2), registry.RegisterOptions{})
+	v2 := mustRegister(t, reg, "m", model(2), registry.RegisterOptions{})
 	if err := reg.DeleteVersion(ctx, "m", 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := store.blobs[v.Digest]; !ok {
-		t.Errorf("DeleteVersion removed a blob from the plugged-in store")
+	if _, err := os.Stat(file); err != nil {
+		t.Errorf("DeleteVersion removed the bytes at once: %v", err)
 	}
-	// Bytes that come back wrong are caught whatever the store says.
-	store.bad = true
-	if _, _, err := reg.Open(ctx, "m", "v2"); !errors.Is(err, registry.ErrCorrupt) {
-		t.Errorf("Open with a store returning wrong bytes = %v, want ErrCorrupt", err)
+	res, err := reg.GC(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The store's own errors stay reachable.
-	store.bad = false
-	delete(store.blobs, digest(model(2)))
-	if _, _, err := reg.Open(ctx, "m", "v2"); !errors.Is(err, errMissing) {
-		t.Errorf("Open of a missing blob = %v, want the store's error", err)
+	if res.Blobs != 1 {
+		t.Errorf("GC = %+v, want the deleted version's bytes", res)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("GC left the bytes of a deleted version: %v", err)
+	}
+	// Bytes damaged in the store are caught.
+	file2 := filepath.Join(dir, "objects", v2.Digest[7:9], v2.Digest[9:])
+	os.Chmod(file2, 0o644)
+	if err := os.WriteFile(file2, append(model(2), '!'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := reg.Load(ctx, "m", "v2"); !errors.Is(err, registry.ErrCorrupt) {
+		t.Errorf("Load of damaged bytes = %v, want ErrCorrupt", err)
+	}
+	os.Remove(file2)
+	if _, _, err := reg.Load(ctx, "m", "v2"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("Load of missing bytes = %v, want ErrNotFound", err)
 	}
 }
 
-// A blob damaged in the database file is detected on Open; the metadata
-// still reads.
+// A blob damaged in the database file is detected on Load; the metadata
+// still reads. A damaged record is ErrCorrupt too.
 func TestCorruptBlob(t *testing.T) {
 	dir := t.TempDir()
 	path := dir + "/cairn.db"
@@ -469,16 +434,16 @@ func TestCorruptBlob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer reg.Close()
 	v := mustRegister(t, reg, "m", model(1), registry.RegisterOptions{})
-	reg.Close()
-
-	db, err := bbolt.Open(path, 0o600, nil)
+	raw, err := boltkv.Open(ctx, path, boltkv.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer raw.Close()
 	sum := sha256.Sum256(model(1))
-	err = db.Update(func(tx *bbolt.Tx) error {
-		bk := tx.Bucket([]byte("registry/blobs"))
+	err = raw.Update(ctx, func(tx kv.Tx) error {
+		bk := tx.Bucket("registry/blobs")
 		b := bytes.Clone(bk.Get(sum[:]))
 		b[3] ^= 1
 		return bk.Put(sum[:], b)
@@ -486,21 +451,14 @@ func TestCorruptBlob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err = registry.OpenDB(db, registry.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer reg.Close()
-	if _, _, err := reg.Open(ctx, "m", "v1"); !errors.Is(err, registry.ErrCorrupt) {
-		t.Errorf("Open of a damaged blob = %v, want ErrCorrupt", err)
+	if _, _, err := reg.Load(ctx, "m", "v1"); !errors.Is(err, registry.ErrCorrupt) {
+		t.Errorf("Load of a damaged blob = %v, want ErrCorrupt", err)
 	}
 	if got, err := reg.Get(ctx, "m", "v1"); err != nil || got.Digest != v.Digest {
 		t.Errorf("Get of the damaged version = %v, %v; want its metadata", got, err)
 	}
-	// A damaged record is reported too.
-	err = db.Update(func(tx *bbolt.Tx) error {
-		bk := tx.Bucket([]byte("registry/versions"))
+	err = raw.Update(ctx, func(tx kv.Tx) error {
+		bk := tx.Bucket("registry/versions")
 		k, _ := bk.Cursor().First()
 		return bk.Put(k, []byte{1, 2, 3})
 	})
@@ -512,84 +470,74 @@ func TestCorruptBlob(t *testing.T) {
 	}
 }
 
-// registry and another package's buckets share one *bbolt.DB; Close does
-// not close it.
-func TestOpenDBShared(t *testing.T) {
-	db, err := bbolt.Open(t.TempDir()+"/cairn.db", 0o600, nil)
+// The registry shares its file with other packages' buckets and with a
+// second Registry in the same process, with the default options; Close
+// waits for nothing else and later calls fail with ErrClosed.
+func TestOneFileManyHandles(t *testing.T) {
+	path := t.TempDir() + "/cairn.db"
+	raw, err := boltkv.Open(ctx, path, boltkv.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucket([]byte("track/runs"))
-		return err
-	}); err != nil {
+	defer raw.Close()
+	if err := raw.Update(ctx, func(tx kv.Tx) error { _, err := tx.CreateBucket("track/runs"); return err }); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := registry.OpenDB(db, registry.Options{})
+	a, err := registry.OpenWith(path, registry.Options{Now: clock(), User: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustRegister(t, reg, "m", model(1), registry.RegisterOptions{})
-	if err := reg.Close(); err != nil {
+	b, err := registry.OpenWith(path, registry.Options{Now: clock(), User: "b"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reg.Get(ctx, "m", "v1"); !errors.Is(err, registry.ErrClosed) {
+	defer b.Close()
+	mustRegister(t, a, "m", model(1), registry.RegisterOptions{})
+	mustSet(t, b, "m", "champion", 1)
+	if v, err := a.Get(ctx, "m", "@champion"); err != nil || v.Number != 1 {
+		t.Errorf("Get through a of b's alias = %v, %v", v, err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Get(ctx, "m", "v1"); !errors.Is(err, registry.ErrClosed) {
 		t.Errorf("Get after Close = %v, want ErrClosed", err)
 	}
 	var names []string
-	db.View(func(tx *bbolt.Tx) error {
-		return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
-			names = append(names, string(name))
-			return nil
-		})
-	})
-	for _, n := range names {
-		if n != "track/runs" && !strings.HasPrefix(n, "registry/") {
-			t.Errorf("bucket %q is neither ours nor track's", n)
+	raw.View(ctx, func(tx kv.Tx) error {
+		for _, n := range []string{"track/runs", "registry/models", "registry/versions"} {
+			if tx.Bucket(n) != nil {
+				names = append(names, n)
+			}
 		}
-	}
-	// Close left db open; a second Registry on it sees the data.
-	reg2, err := registry.OpenDB(db, registry.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg2.Close()
-	if _, err := reg2.Get(ctx, "m", "latest"); err != nil {
-		t.Errorf("Get through a second Registry on the same db: %v", err)
-	}
-	if _, err := registry.OpenDB(nil, registry.Options{}); !errors.Is(err, registry.ErrInvalid) {
-		t.Errorf("OpenDB(nil) = %v, want ErrInvalid", err)
+		return nil
+	})
+	if len(names) != 3 {
+		t.Errorf("buckets %v, want track/runs and the registry's", names)
 	}
 }
 
-// Shared mode works like the default and leaves the file unlocked
-// between calls.
-func TestSharedMode(t *testing.T) {
+// While another program (bbolt itself, outside the storage core) holds the
+// file, calls fail with ErrLocked after Options.Timeout; once it lets go
+// they work again.
+func TestLockedFile(t *testing.T) {
 	path := t.TempDir() + "/cairn.db"
-	reg, err := registry.OpenWith(path, registry.Options{Shared: true, Now: clock(), User: "u"})
+	reg, err := registry.OpenWith(path, registry.Options{Now: clock(), User: "u", Timeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer reg.Close()
 	mustRegister(t, reg, "m", model(1), registry.RegisterOptions{})
-	mustSet(t, reg, "m", "champion", 1)
-	// Between calls another open (exclusive) succeeds at once.
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 100 * time.Millisecond})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
 	if err != nil {
-		t.Fatalf("the file is locked between calls in Shared mode: %v", err)
+		t.Fatalf("the idle registry kept the file: %v", err)
 	}
-	// While it is held, calls fail with ErrLocked after the timeout.
-	short, err := registry.OpenWith(path, registry.Options{Shared: true, Timeout: 100 * time.Millisecond})
-	if !errors.Is(err, registry.ErrLocked) || !errors.Is(err, berrors.ErrTimeout) || !strings.Contains(err.Error(), "held by another process") {
-		t.Errorf("OpenWith while another holds the file = %v, want ErrLocked and bbolt's ErrTimeout", err)
-	}
-	if short != nil {
-		short.Close()
+	_, err = reg.Get(ctx, "m", "v1")
+	if !errors.Is(err, registry.ErrLocked) || !errors.Is(err, berrors.ErrTimeout) {
+		t.Errorf("Get while another holds the file = %v, want ErrLocked and bbolt's ErrTimeout", err)
 	}
 	db.Close()
-	v, b, err := reg.Open(ctx, "m", "@champion")
-	if err != nil || v.Number != 1 || !bytes.Equal(b, model(1)) {
-		t.Errorf("Open in Shared mode = %d, %q, %v", v.Number, b, err)
+	if v, b, err := reg.Load(ctx, "m", "v1"); err != nil || v.Number != 1 || !bytes.Equal(b, model(1)) {
+		t.Errorf("Load after the other let go = %d, %q, %v", v.Number, b, err)
 	}
 }

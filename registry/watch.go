@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
+
+	"github.com/cairn-ml/cairn/internal/kv"
 )
 
 // AliasChange is what Watch delivers: the state of an alias after it
@@ -32,7 +33,8 @@ type AliasChange struct {
 // delivers the alias's current state, then a new state each time the
 // alias moves: by SetAlias, DeleteAlias, Rollback or RollbackTo through
 // this Registry (seen at once), or through any other Registry or process
-// on the same file (seen at the next poll, every Options.PollInterval).
+// on the same database (seen at the next poll, every
+// Options.PollInterval).
 //
 // The contract of the channel:
 //   - It delivers states, not events: if the alias moves several times
@@ -46,11 +48,9 @@ type AliasChange struct {
 //     need not drain it.
 //
 // The model must exist (ErrNotFound) and the names be valid (ErrInvalid);
-// the alias need not be set yet. In Shared mode each poll first looks at
-// the file's size and modification time and opens the file (for reading,
-// for a moment) only after they changed (and once a second regardless), so
-// an idle watcher costs a stat call per poll and seldom holds the file
-// lock a writer wants.
+// the alias need not be set yet. An idle watcher costs a stat of the
+// database file per poll: it reads the alias only after the file changed
+// (and once a second regardless).
 func (reg *Registry) Watch(ctx context.Context, name, alias string) (<-chan AliasChange, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
@@ -59,61 +59,58 @@ func (reg *Registry) Watch(ctx context.Context, name, alias string) (<-chan Alia
 		return nil, err
 	}
 	reg.mu.Lock()
-	if reg.closed.Load() {
+	if reg.closed {
 		reg.mu.Unlock()
 		return nil, ErrClosed
 	}
 	reg.watch.Add(1)
 	reg.mu.Unlock()
-	w := &watcher{reg: reg, name: name, alias: alias, out: make(chan AliasChange)}
-	w.look() // the stamp of the file before the first read
-	w.lastRead = time.Now()
-	first, _, err := reg.aliasState(ctx, name, alias, 0, false)
+	sub, err := reg.db.Subscribe(aliasTopic(name, alias))
 	if err != nil {
 		reg.watch.Done()
 		return nil, err
 	}
-	w.seq = first.Seq
+	first, _, err := reg.aliasState(ctx, name, alias, 0, false)
+	if err != nil {
+		sub.Close()
+		reg.watch.Done()
+		return nil, err
+	}
+	w := &watcher{reg: reg, name: name, alias: alias, out: make(chan AliasChange), sub: sub, seq: first.Seq}
 	go w.run(ctx, first)
 	return w.out, nil
 }
-
-// In Shared mode, a poll reads the file when its stamp (size, time,
-// identity) changed since the last read, and at least every fullPoll.
-// File times are coarse (the kernel stamps writes with a clock that ticks
-// every few milliseconds), so a write just after a read can leave the same
-// time; a write can hide like that only while the last read began less
-// than one tick after the file's time, so until a read begins timeTick
-// after it, every poll reads.
-const (
-	timeTick = 20 * time.Millisecond
-	fullPoll = time.Second
-)
 
 type watcher struct {
 	reg         *Registry
 	name, alias string
 	out         chan AliasChange
-
-	seq      uint64      // Seq of the last state found
-	stamp    os.FileInfo // the file as last looked at before a read
-	lastRead time.Time
-	dirty    bool // a read failed: read at every poll, and deliver the next state found
+	sub         *kv.Subscription
+	seq         uint64 // Seq of the last state found
 }
+
+// retryInterval is how often a watcher whose last read failed tries
+// again without waiting for a change.
+const retryInterval = 50 * time.Millisecond
 
 func (w *watcher) run(ctx context.Context, first AliasChange) {
 	defer w.reg.watch.Done()
 	defer close(w.out)
+	defer w.sub.Close()
 	pending, have := first, true
 	lastErr := ""
-	tick := time.NewTicker(w.reg.poll)
-	defer tick.Stop()
+	dirty := false // a read failed: read again soon, and deliver the next state found
+	retry := time.NewTicker(retryInterval)
+	defer retry.Stop()
 	for {
 		var send chan<- AliasChange
 		if have {
 			send = w.out
 		}
-		force := false
+		var tick <-chan time.Time
+		if dirty {
+			tick = retry.C
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -122,20 +119,15 @@ func (w *watcher) run(ctx context.Context, first AliasChange) {
 		case send <- pending:
 			have = false
 			continue
-		case <-w.reg.changedChan():
-			force = true
-		case <-tick.C:
+		case <-w.sub.C:
+		case <-tick:
 		}
-		if !force && !w.dirty && !w.look() {
-			continue
-		}
-		w.lastRead = time.Now()
-		ch, changed, err := w.reg.aliasState(ctx, w.name, w.alias, w.seq, !w.dirty)
+		ch, changed, err := w.reg.aliasState(ctx, w.name, w.alias, w.seq, !dirty)
 		switch {
 		case err != nil && (ctx.Err() != nil || errors.Is(err, ErrClosed)):
 			return
 		case err != nil:
-			w.dirty = true // deliver the state again once a read works
+			dirty = true
 			if err.Error() == lastErr {
 				continue
 			}
@@ -143,34 +135,14 @@ func (w *watcher) run(ctx context.Context, first AliasChange) {
 			w.reg.log.LogAttrs(ctx, slog.LevelWarn, "registry: watch", slog.String("model", w.name),
 				slog.String("alias", w.alias), slog.Any("err", err))
 			pending, have = AliasChange{Name: w.name, Alias: w.alias, Err: err}, true
-		case changed || w.dirty:
-			lastErr, w.dirty = "", false
+		case changed || dirty:
+			lastErr, dirty = "", false
 			w.seq = ch.Seq
 			pending, have = ch, true
 		default:
 			lastErr = ""
 		}
 	}
-}
-
-// look reports whether a poll should read the file, and if so remembers
-// the file's stamp. Outside Shared mode a read costs about a microsecond
-// and takes no file lock, so every poll reads.
-func (w *watcher) look() bool {
-	if w.reg.sh == nil {
-		return true
-	}
-	fi, err := os.Stat(w.reg.path)
-	if err != nil {
-		return true // the read reports the problem
-	}
-	old := w.stamp
-	read := old == nil || !os.SameFile(old, fi) || !old.ModTime().Equal(fi.ModTime()) ||
-		old.Size() != fi.Size() || w.lastRead.Sub(fi.ModTime()) < timeTick || time.Since(w.lastRead) >= fullPoll
-	if read {
-		w.stamp = fi
-	}
-	return read
 }
 
 // aliasState reads the state of an alias. If only is true and the alias's
@@ -198,7 +170,7 @@ func (reg *Registry) aliasState(ctx context.Context, name, alias string, seq uin
 		}
 		changed = true
 		if set {
-			out.Version, _, err = t.get(name, Ref{Version: int(a.version)})
+			out.Version, _, err = t.get(name, Ref{Number: int(a.version)})
 		}
 		return err
 	})

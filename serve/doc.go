@@ -107,8 +107,8 @@
 // reads it once, when it is routed, and uses that version to the end,
 // so a swap never mixes two versions in one answer and never waits for
 // requests in flight. When a followed alias moves (registry.Watch: at once
-// in this process, at the next poll from another one opening the file
-// with registry.Options.Shared), the server loads the new version (the
+// in this process, at the next poll when another process moved it), the
+// server loads the new version (the
 // registry checks the bytes against their SHA-256 digest), decodes it
 // (Options.Decode) and checks it: at least one feature and two classes,
 // unique names, a test prediction on a row of zeros with finite

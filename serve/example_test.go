@@ -81,8 +81,8 @@ func ExampleServer_Follow() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	// Shared mode lets a pipeline in another process move the alias.
-	reg, err := registry.OpenWith(filepath.Join(dir, "cairn.db"), registry.Options{Shared: true})
+	// A pipeline in another process may move the alias meanwhile.
+	reg, err := registry.Open(filepath.Join(dir, "cairn.db"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -11,6 +11,18 @@ import (
 	"github.com/cairn-ml/cairn/registry"
 )
 
+// Registry is what Follow uses of a model registry: reading versions and
+// their bytes, and watching an alias. *registry.Registry implements it;
+// its methods must be safe for concurrent use.
+type Registry interface {
+	Get(ctx context.Context, name, ref string) (registry.Version, error)
+	Load(ctx context.Context, name, ref string) (registry.Version, []byte, error)
+	Versions(ctx context.Context, name string) ([]registry.Version, error)
+	Watch(ctx context.Context, name, alias string) (<-chan registry.AliasChange, error)
+}
+
+var _ Registry = (*registry.Registry)(nil)
+
 // Follow serves model name from reg at reference ref: "@champion" (an
 // alias, followed), "v3" or "3" (that version) or "latest" (the latest
 // version when Follow runs). The version is loaded and checked before
@@ -18,8 +30,8 @@ import (
 // wrapping the registry's or the decoder's error) and serves nothing.
 //
 // For an alias, Follow then watches it (registry.Watch) until Close:
-// when it moves, in this process or another (both opening the file with
-// registry.Options.Shared), the new version is loaded, checked and
+// when it moves, in this process or another, the new version is loaded,
+// checked and
 // swapped in atomically; requests already running finish on the version
 // they started with. A version that fails (bytes that fail their digest,
 // bytes that do not decode, a Predictor that fails the checks, changed
@@ -34,7 +46,7 @@ import (
 // until Close and closes it after. Follow fails with ErrExists if name is
 // already served, ErrInvalid for a bad reference, ErrClosed after Close;
 // ctx bounds only the first load.
-func (s *Server) Follow(ctx context.Context, reg *registry.Registry, name, ref string) error {
+func (s *Server) Follow(ctx context.Context, reg Registry, name, ref string) error {
 	if reg == nil || name == "" {
 		return fmt.Errorf("%w: Follow needs a registry and a model name", ErrInvalid)
 	}
@@ -310,7 +322,7 @@ func (s *Server) load(ctx context.Context, m *model, n int) (*version, error) {
 	fail := func(err error, refused bool) error {
 		return &LoadError{Model: m.name, Version: n, At: s.opts.Now(), Err: err, refused: refused}
 	}
-	rv, b, err := m.reg.Open(ctx, m.name, "v"+strconv.Itoa(n))
+	rv, b, err := m.reg.Load(ctx, m.name, "v"+strconv.Itoa(n))
 	if err != nil {
 		return nil, fail(err, errors.Is(err, registry.ErrCorrupt))
 	}

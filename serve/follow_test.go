@@ -2,16 +2,13 @@ package serve_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -250,56 +247,21 @@ func TestInFlightFinishesOnItsVersion(t *testing.T) {
 	}
 }
 
-// memBlobs is a registry.BlobStore in memory that can corrupt a blob.
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (s *memBlobs) Put(_ context.Context, r io.Reader) (string, int64, error) {
-	b, err := io.ReadAll(r)
+// corruptBlob flips a bit in the middle of a blob in the folder store at
+// dir.
+func corruptBlob(t *testing.T, dir, digest string) {
+	t.Helper()
+	h := strings.TrimPrefix(digest, "sha256:")
+	path := filepath.Join(dir, "objects", h[:2], h[2:])
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", 0, err
+		t.Fatal(err)
 	}
-	sum := sha256.Sum256(b)
-	d := "sha256:" + hex.EncodeToString(sum[:])
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string][]byte{}
+	b[len(b)/2] ^= 1
+	os.Chmod(path, 0o644)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	s.m[d] = b
-	return d, int64(len(b)), nil
-}
-
-func (s *memBlobs) Open(_ context.Context, d string) (io.ReadCloser, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.m[d]
-	if !ok {
-		return nil, registry.ErrNotFound
-	}
-	return io.NopCloser(bytes.NewReader(bytes.Clone(b))), nil
-}
-
-func (s *memBlobs) Has(_ context.Context, d string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.m[d]
-	return ok, nil
-}
-
-func (s *memBlobs) Delete(_ context.Context, d string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, d)
-	return nil
-}
-
-func (s *memBlobs) corrupt(d string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[d][len(s.m[d])/2] ^= 1
 }
 
 // nanModel predicts NaN: it decodes but must fail the checks.
@@ -321,7 +283,7 @@ func TestBrokenVersionRefused(t *testing.T) {
 		name   string
 		bytes  []byte
 		format string
-		store  func(blobs *memBlobs, v registry.Version) // damage after registering
+		store  func(t *testing.T, dir string, v registry.Version) // damage after registering
 		want   []error
 		code   int // asking for the version by number
 	}{
@@ -331,12 +293,12 @@ func TestBrokenVersionRefused(t *testing.T) {
 			[]error{serve.ErrLoad, linear.ErrVersion}, 500},
 		{"an unknown registry format", append(bytes.Clone(f.b1), '\n'), "onnx/1", nil, []error{serve.ErrLoad}, 500},
 		{"bytes corrupted in storage", append(bytes.Clone(f.b1), ' '), linear.FormatName,
-			func(blobs *memBlobs, v registry.Version) { blobs.corrupt(v.Digest) }, []error{serve.ErrLoad, registry.ErrCorrupt}, 500},
+			func(t *testing.T, dir string, v registry.Version) { corruptBlob(t, dir, v.Digest) }, []error{serve.ErrLoad, registry.ErrCorrupt}, 500},
 		{"other features", other, linear.FormatName, nil, []error{serve.ErrLoad, serve.ErrSchema}, 422},
 		{"NaN probabilities", append(bytes.Clone(f.b1), '\t'), "nan", nil, []error{serve.ErrLoad}, 500},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			blobs := &memBlobs{}
+			blobs := t.TempDir()
 			reg := openReg(t, registry.Options{Blobs: blobs})
 			var logs syncBuffer
 			srv, err := serve.New(serve.Options{
@@ -358,7 +320,7 @@ func TestBrokenVersionRefused(t *testing.T) {
 			}
 			v := register(t, reg, tc.bytes, tc.format)
 			if tc.store != nil {
-				tc.store(blobs, v)
+				tc.store(t, blobs, v)
 			}
 			setAlias(t, reg, v.Number)
 			waitFor(t, "the refusal", func() bool { return status(srv, "bc").FailedSwaps == 1 })
@@ -587,7 +549,7 @@ func TestHelperSetAlias(t *testing.T) {
 	if path == "" {
 		t.Skip("helper process only")
 	}
-	reg, err := registry.OpenWith(path, registry.Options{Shared: true, Timeout: 10 * time.Second})
+	reg, err := registry.OpenWith(path, registry.Options{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

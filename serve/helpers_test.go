@@ -149,12 +149,11 @@ func errTypes(t testing.TB, b []byte) []string {
 	return types
 }
 
-// openReg opens a registry in Shared mode in a fresh folder, with the
+// openReg opens a registry in a fresh folder, with the
 // breast-cancer models registered as versions 1 and 2 of "bc" and the
 // alias @champion on version 1.
 func openReg(t testing.TB, opts registry.Options) *registry.Registry {
 	t.Helper()
-	opts.Shared = true
 	if opts.PollInterval == 0 {
 		opts.PollInterval = 5e6 // 5 ms
 	}

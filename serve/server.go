@@ -116,9 +116,9 @@ type model struct {
 	name string
 	cur  atomic.Pointer[version]
 
-	reg   *registry.Registry // nil for a model given with Set
-	ref   string             // the reference followed: "@champion", "v3", "latest"
-	alias string             // the alias followed, if ref is one
+	reg   Registry // nil for a model given with Set
+	ref   string   // the reference followed: "@champion", "v3", "latest"
+	alias string   // the alias followed, if ref is one
 
 	mu       sync.Mutex
 	versions map[int]*version // loaded versions

@@ -160,7 +160,7 @@ func (a *app) openStores(create bool) error {
 	if err != nil {
 		return err
 	}
-	reg, err := registry.OpenWith(path, registry.Options{Shared: true, Timeout: a.env.timeout, Blobs: a.blobs, Now: a.env.now})
+	reg, err := registry.OpenWith(path, registry.Options{Timeout: a.env.timeout, Blobs: a.dir, Now: a.env.now})
 	if err != nil {
 		st.Close()
 		return err

@@ -47,7 +47,7 @@ func TestBrowser(t *testing.T) {
 	for _, r := range top {
 		ids[r.Name] = r.ID
 	}
-	reg, err := registry.OpenWith(filepath.Join(dir, dbFile), registry.Options{Shared: true})
+	reg, err := registry.OpenWith(filepath.Join(dir, dbFile), registry.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func summary(t *testing.T, out string) map[string]row {
 
 func championOf(t *testing.T, dir string) int {
 	t.Helper()
-	reg, err := registry.OpenWith(filepath.Join(dir, dbFile), registry.Options{Shared: true})
+	reg, err := registry.OpenWith(filepath.Join(dir, dbFile), registry.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Logf("test F1: baseline %.4f, tuned %.4f", base.f1, tuned.f1)
 
 	// The registry holds what the summary says, and the runs are there.
-	reg, err := registry.OpenWith(filepath.Join(dir, dbFile), registry.Options{Shared: true})
+	reg, err := registry.OpenWith(filepath.Join(dir, dbFile), registry.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestCorruptModelRetrains(t *testing.T) {
 	dir := t.TempDir()
 	e := testEnv()
 	mustPipe(t, e, dir)
-	reg, err := registry.OpenWith(filepath.Join(dir, dbFile), registry.Options{Shared: true})
+	reg, err := registry.OpenWith(filepath.Join(dir, dbFile), registry.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

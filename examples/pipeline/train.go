@@ -131,7 +131,7 @@ func (a *app) lookup(ctx context.Context, exp *track.Experiment, key string, d *
 	rec := recs[0]
 	short := rec.ID
 	ref := rec.Tags[tagVersion]
-	v, b, err := a.reg.Open(ctx, modelName, ref)
+	v, b, err := a.reg.Load(ctx, modelName, ref)
 	if err != nil {
 		return nil, fmt.Sprintf("the model (v%s) of run %s cannot be read back (%v)", ref, short, err), nil
 	}

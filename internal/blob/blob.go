@@ -245,25 +245,26 @@ func (v *Verifier) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ReadAll reads a whole blob into memory, at most max bytes (0: no
-// limit), verified: a blob that fails its digest is an error, never
-// returned bytes.
-func ReadAll(ctx context.Context, s Store, d Digest, max int64) ([]byte, error) {
+// ReadAll reads a whole blob into memory, verified: a blob that fails
+// its digest is an error, never returned bytes. size is the blob's
+// length if known (more bytes than that are an error wrapping the Corrupt
+// sentinel of errs, and nothing more is read), or -1.
+func ReadAll(ctx context.Context, s Store, d Digest, size int64, errs Errors) ([]byte, error) {
 	rc, err := s.Open(ctx, d)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	var r io.Reader = CtxReader{Ctx: ctx, R: rc}
-	if max > 0 {
-		r = io.LimitReader(r, max+1)
+	if size >= 0 {
+		r = io.LimitReader(r, size+1)
 	}
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
-	if max > 0 && int64(len(b)) > max {
-		return nil, fmt.Errorf("blob %s is more than %d bytes", d, max)
+	if size >= 0 && int64(len(b)) != size {
+		return nil, errs.Wrap(ErrCorrupt, fmt.Sprintf("blob %s has not %d bytes", d, size), nil)
 	}
 	return b, nil
 }

@@ -119,8 +119,11 @@ const MaxAlias = 255
 
 // CheckAlias returns why s is not a valid alias name, or "".
 func CheckAlias(s string) string {
-	if s == "" || len(s) > MaxAlias {
-		return "alias names are 1 to 255 characters"
+	switch {
+	case s == "":
+		return "empty alias name"
+	case len(s) > MaxAlias:
+		return "alias name is " + strconv.Itoa(len(s)) + " bytes, more than 255"
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]

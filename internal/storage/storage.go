@@ -35,6 +35,7 @@ var ErrUnsupported = errors.New("storage: unsupported location")
 // defaults of each engine.
 type RecordsOptions struct {
 	Timeout  time.Duration // lock wait (see boltkv.Options)
+	Poll     time.Duration // how often subscriptions look for changes by others
 	Logger   *slog.Logger
 	Errors   kv.Errors
 	NoCreate bool
@@ -62,7 +63,7 @@ func OpenRecords(ctx context.Context, location string, opts RecordsOptions) (kv.
 		return nil, opts.Errors.Wrap(kv.ErrInvalid, "records location "+location, ErrUnsupported)
 	}
 	return boltkv.Open(ctx, location, boltkv.Options{
-		Timeout: opts.Timeout, Logger: opts.Logger, Errors: opts.Errors, NoCreate: opts.NoCreate,
+		Timeout: opts.Timeout, Poll: opts.Poll, Logger: opts.Logger, Errors: opts.Errors, NoCreate: opts.NoCreate,
 		Nested: opts.Nested, MmapSize: opts.MmapSize, AllocSize: opts.AllocSize, NoSync: opts.NoSync,
 	})
 }

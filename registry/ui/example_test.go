@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/cairn-ml/cairn/registry"
 	"github.com/cairn-ml/cairn/registry/ui"
 	"github.com/cairn-ml/cairn/track"
@@ -70,19 +68,17 @@ func Example_withTrack() {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	db, err := bbolt.Open(filepath.Join(dir, "cairn.db"), 0o600, nil)
+	path := filepath.Join(dir, "cairn.db")
+	st, err := track.OpenWith(path, track.Options{Shared: true})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer db.Close()
-	st, err := track.OpenDB(db, track.Options{Blobs: track.NewDirStore(dir)})
+	defer st.Close()
+	reg, err := registry.OpenWith(path, registry.Options{User: "ci"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	reg, err := registry.OpenDB(db, registry.Options{User: "ci"})
-	if err != nil {
-		log.Fatal(err)
-	}
+	defer reg.Close()
 	exp, err := st.Experiment(ctx, "cancer")
 	if err != nil {
 		log.Fatal(err)

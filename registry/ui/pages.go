@@ -269,7 +269,7 @@ func (h *Handler) version(rq *web.Request, name, ref string) {
 // download sends a version's bytes (checked against its digest) as an
 // attachment.
 func (h *Handler) download(rq *web.Request, name, ref string) {
-	v, b, err := h.reg.Open(rq.Ctx, name, ref)
+	v, b, err := h.reg.Load(rq.Ctx, name, ref)
 	if err != nil {
 		h.regError(rq, "version", err)
 		return

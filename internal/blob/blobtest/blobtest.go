@@ -42,7 +42,7 @@ func Run(t *testing.T, open Open) {
 			if want := blob.Sum([]byte(content)); d != want || n != int64(len(content)) {
 				t.Fatalf("Put = %s, %d; want %s, %d", d, n, want, len(content))
 			}
-			got, err := blob.ReadAll(ctx, s, d, 0)
+			got, err := blob.ReadAll(ctx, s, d, -1, Errors)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,14 +94,14 @@ func Run(t *testing.T, open Open) {
 			t.Fatal(err)
 		}
 		damage(d)
-		if _, err := blob.ReadAll(ctx, s, d, 0); !errors.Is(err, ErrCorrupt) {
+		if _, err := blob.ReadAll(ctx, s, d, -1, Errors); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("reading a damaged blob = %v, want Corrupt", err)
 		}
 		// A Put of the right bytes mends it.
 		if _, _, err := s.Put(ctx, strings.NewReader("precious bytes"), d); err != nil {
 			t.Fatal(err)
 		}
-		if b, err := blob.ReadAll(ctx, s, d, 0); err != nil || string(b) != "precious bytes" {
+		if b, err := blob.ReadAll(ctx, s, d, -1, Errors); err != nil || string(b) != "precious bytes" {
 			t.Errorf("after a new Put: %q, %v", b, err)
 		}
 	})

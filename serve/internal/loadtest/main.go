@@ -82,7 +82,7 @@ func main() {
 // setup registers each model file (linear's format) as the next version
 // and points @champion at the first.
 func setup(ctx context.Context, db, model string, files []string) error {
-	reg, err := registry.OpenWith(db, registry.Options{Shared: true})
+	reg, err := registry.OpenWith(db, registry.Options{})
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func setup(ctx context.Context, db, model string, files []string) error {
 // run serves the model at ref from the registry in Shared mode.
 func run(ctx context.Context, db, model, ref, addr string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	reg, err := registry.OpenWith(db, registry.Options{Shared: true, Logger: logger})
+	reg, err := registry.OpenWith(db, registry.Options{Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func bare(ctx context.Context, addr, answerFile string) error {
 // Rollback, every interval, as a pipeline's promote and rollback would,
 // from its own process.
 func roll(ctx context.Context, db, model string, every time.Duration) error {
-	reg, err := registry.OpenWith(db, registry.Options{Shared: true, Timeout: 5 * time.Second})
+	reg, err := registry.OpenWith(db, registry.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		return err
 	}

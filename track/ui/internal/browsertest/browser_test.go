@@ -14,10 +14,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
-
-	"go.etcd.io/bbolt"
 
 	"github.com/cairn-ml/cairn/internal/web/webtest"
 	"github.com/cairn-ml/cairn/registry"
@@ -40,21 +39,20 @@ func record(t *testing.T) recorded {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := bbolt.Open(filepath.Join(dir, "cairn.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	path := filepath.Join(dir, "cairn.db")
 	now := time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC)
-	clock := func() time.Time { now = now.Add(2 * time.Second); return now }
-	st, err := track.OpenDB(db, track.Options{Now: clock, Blobs: track.NewDirStore(dir)})
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); now = now.Add(2 * time.Second); return now }
+	st, err := track.OpenWith(path, track.Options{Now: clock, Shared: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := registry.OpenDB(db, registry.Options{Now: clock, User: "pipeline"})
+	t.Cleanup(func() { st.Close() })
+	reg, err := registry.OpenWith(path, registry.Options{Now: clock, User: "pipeline"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { reg.Close() })
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
