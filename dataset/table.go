@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"slices"
 	"strconv"
@@ -181,7 +182,7 @@ func ReadTable(r io.Reader, opts TableOptions) (*Table, error) {
 			return nil, fmt.Errorf("dataset: type %v for column %q: %w", typ, name, ErrInvalid)
 		}
 	}
-	b, err := io.ReadAll(r)
+	b, err := readInput(r)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: read table: %w", err)
 	}
@@ -197,6 +198,7 @@ func ReadTable(r io.Reader, opts TableOptions) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	rd.data = make([]float64, 0, estimateRows(sc.b[sc.i:])*len(rd.cols))
 	for {
 		rec, err := sc.next()
 		if err != nil {
@@ -213,6 +215,47 @@ func ReadTable(r io.Reader, opts TableOptions) (*Table, error) {
 		return nil, err
 	}
 	return rd.finish()
+}
+
+// readInput reads r to its end; a file is read into a buffer of its size.
+func readInput(r io.Reader) ([]byte, error) {
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Size() > 0 && info.Size() < 1<<40 {
+			b := make([]byte, 0, info.Size()+1)
+			for {
+				n, err := r.Read(b[len(b):cap(b)])
+				b = b[:len(b)+n]
+				if err == io.EOF {
+					return b, nil
+				}
+				if err != nil {
+					return nil, err
+				}
+				if len(b) == cap(b) {
+					b = slices.Grow(b, 1<<20)
+				}
+			}
+		}
+	}
+	return io.ReadAll(r)
+}
+
+// estimateRows guesses the number of rows in b from the length of its
+// first lines, a little high, to size the matrix once.
+func estimateRows(b []byte) int {
+	lines, i := 0, 0
+	for lines < 100 && i < len(b) {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		lines++
+	}
+	if lines == 0 || i == 0 {
+		return 1
+	}
+	return min(len(b)/(i/lines)*11/10+1, 1<<24)
 }
 
 // tableReader builds a Table row by row.

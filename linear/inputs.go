@@ -271,3 +271,38 @@ func (m *Model) Transform(X mat.Matrix) (*mat.Dense, error) {
 	}
 	return mat.DenseCopyOf(X), nil
 }
+
+// FitTransform fits the preprocessing of inputs (one per column of X, as
+// Config.Inputs) on the rows of X and returns the features they become,
+// n x q, with the fitted encodings: what Fit fits a model on, and what
+// scikit-learn's ColumnTransformer.fit_transform returns. Errors are
+// Fit's: ErrShape, ErrConfig, ErrInput, ErrNonFinite.
+func FitTransform(X mat.Matrix, inputs []Input) (*mat.Dense, []Encoding, error) {
+	if X == nil {
+		return nil, nil, fmt.Errorf("%w: X is nil", ErrShape)
+	}
+	var n, d int
+	if err := safeDims(X, &n, &d); err != nil {
+		return nil, nil, err
+	}
+	if n == 0 || d == 0 {
+		return nil, nil, fmt.Errorf("%w: X is %dx%d", ErrShape, n, d)
+	}
+	if err := validateInputs(inputs, d); err != nil {
+		return nil, nil, err
+	}
+	data, stride := rawData(X)
+	p, err := fitPrep(inputs, data, stride, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.q == 0 {
+		return nil, nil, fmt.Errorf("%w: the inputs make no feature", ErrShape)
+	}
+	z, err := p.transform(data, stride, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := &Model{prep: p}
+	return mat.NewDense(n, p.q, z), m.Encodings(), nil
+}

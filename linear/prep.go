@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 // Kind is the type of a raw input column. The zero value is Numeric.
@@ -574,9 +575,9 @@ func (p *prep) code(j int, v float64) (int32, error) {
 	return codes[e], nil
 }
 
-// transformRow writes the features of raw row x into z (len q).
+// transformRow writes the features of raw row x into z (len q), which
+// holds zeros.
 func (p *prep) transformRow(z, x []float64) error {
-	clear(z)
 	for j, in := range p.inputs {
 		v := x[j]
 		if in.Kind == Numeric {
@@ -601,13 +602,31 @@ func (p *prep) transformRow(z, x []float64) error {
 }
 
 // transform returns the features of the n rows of raw data (stride
-// apart) as an n x q row-major slice.
+// apart) as an n x q row-major slice, on two goroutines for many rows.
 func (p *prep) transform(data []float64, stride, n int) ([]float64, error) {
 	d := len(p.inputs)
 	out := make([]float64, n*p.q)
-	for i := range n {
-		if err := p.transformRow(out[i*p.q:(i+1)*p.q], data[i*stride:i*stride+d]); err != nil {
-			return nil, fmt.Errorf("row %d of X: %w", i, err)
+	workers := 1
+	if n*d >= 1<<16 {
+		workers = 2
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				if err := p.transformRow(out[i*p.q:(i+1)*p.q], data[i*stride:i*stride+d]); err != nil {
+					errs[w] = fmt.Errorf("row %d of X: %w", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
