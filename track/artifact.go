@@ -1,21 +1,21 @@
 package track
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"io/fs"
 	"strings"
 	"time"
+
+	"github.com/cairn-ml/cairn/internal/blob"
 )
 
 // MaxArtifactPathLen is the longest artifact path, in bytes.
 const MaxArtifactPathLen = 1000
 
 // Artifact describes a file stored for a run: its path inside the run,
-// and the digest and size of its content in the Store's BlobStore.
+// and the digest and size of its content in the Store's blob store.
 type Artifact struct {
 	Path   string    // slash-separated, relative: "model/coef.json"
 	Digest string    // "sha256:<hex>"
@@ -38,14 +38,13 @@ func checkArtifactPath(p string) error {
 
 // LogArtifact stores the content of r as the run's artifact at path,
 // replacing any artifact already there. The content goes to the Store's
-// BlobStore first (under its sha256 digest, written atomically), then the
+// blob store first (under its sha256 digest, written atomically), then the
 // artifact is recorded in one transaction; identical content is stored
-// once. path must be relative and stay inside the run ("model.json",
-// "plots/roc.svg"; not "../x", "/x" or "a//b"), else ErrInvalid.
-//
-// If a concurrent GC removes the same content between the upload and the
-// record (it can only do so if nothing else refers to it), LogArtifact
-// fails with an error wrapping ErrNotFound; log it again.
+// once. A GC, of this Store or of anything sharing the blob store, cannot
+// take the content away in between: the write holds the store's
+// collection lock until the record commits. path must be relative and
+// stay inside the run ("model.json", "plots/roc.svg"; not "../x", "/x" or
+// "a//b"), else ErrInvalid.
 func (r *Run) LogArtifact(ctx context.Context, path string, content io.Reader) (Artifact, error) {
 	if err := checkArtifactPath(path); err != nil {
 		return Artifact{}, err
@@ -57,23 +56,20 @@ func (r *Run) LogArtifact(ctx context.Context, path string, content io.Reader) (
 	if err := r.st.view(ctx, func(t *txn) error { _, err := t.liveRun(r.id); return err }); err != nil {
 		return fail(err)
 	}
-	digest, size, err := r.st.blobs.Put(ctx, content)
+	unlock, err := blob.Lock(ctx, r.st.blobs, false, r.st.deadline())
 	if err != nil {
 		return fail(err)
 	}
+	defer unlock()
+	d, size, err := r.st.blobs.Put(ctx, content, blob.Digest{})
+	if err != nil {
+		return fail(err)
+	}
+	digest := d.String()
 	var a Artifact
 	err = r.st.update(ctx, func(t *txn) error {
 		if _, err := t.liveRun(r.id); err != nil {
 			return err
-		}
-		// GC deletes blobs inside its write transaction, so the blob
-		// being here now means it stays: GC will see our reference.
-		ok, err := t.st.blobs.Has(ctx, digest)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("%w: blob %s was collected during the upload", ErrNotFound, digest)
 		}
 		key := runKey(r.id, path)
 		if v := t.artifacts.Get(key); v != nil {
@@ -158,15 +154,19 @@ func (st *Store) artifact(ctx context.Context, runID, path string) (Artifact, er
 }
 
 // OpenArtifact returns the content of the run's artifact at path and its
-// record. The BlobStore checks the content against its digest before it
-// returns it (DirStore reads it through once to do so), so a damaged blob
-// is an error wrapping ErrCorrupt, never bad bytes. Close the reader.
+// record. The content is checked against its digest and size before
+// OpenArtifact returns (it is read through once to do so), so a damaged
+// blob is an error wrapping ErrCorrupt, never bad bytes. Close the reader.
 func (st *Store) OpenArtifact(ctx context.Context, runID, path string) (io.ReadCloser, Artifact, error) {
 	a, err := st.artifact(ctx, runID, path)
 	if err != nil {
 		return nil, a, fmt.Errorf("track: open artifact %q of run %s: %w", path, runID, err)
 	}
-	rc, err := st.blobs.Open(ctx, a.Digest)
+	d, err := blob.ParseDigest(a.Digest)
+	if err != nil {
+		return nil, a, fmt.Errorf("%w: artifact %q of run %s: %w", ErrCorrupt, path, runID, err)
+	}
+	rc, err := blob.OpenChecked(ctx, st.blobs, d, a.Size, blobErrs)
 	if err != nil {
 		return nil, a, fmt.Errorf("track: open artifact %q of run %s: %w", path, runID, err)
 	}
@@ -177,22 +177,17 @@ func (st *Store) OpenArtifact(ctx context.Context, runID, path string) (io.ReadC
 // checked against its digest and size; on any mismatch it returns no bytes
 // and an error wrapping ErrCorrupt.
 func (st *Store) ReadArtifact(ctx context.Context, runID, path string) ([]byte, error) {
-	rc, a, err := st.OpenArtifact(ctx, runID, path)
+	a, err := st.artifact(ctx, runID, path)
 	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	var buf bytes.Buffer
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(&buf, h), rc); err != nil {
 		return nil, fmt.Errorf("track: read artifact %q of run %s: %w", path, runID, err)
 	}
-	// Check again here, whatever the BlobStore did.
-	if err := checkSum(h, a.Digest); err != nil {
+	d, err := blob.ParseDigest(a.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("%w: artifact %q of run %s: %w", ErrCorrupt, path, runID, err)
+	}
+	b, err := blob.ReadAll(ctx, st.blobs, d, a.Size, blobErrs)
+	if err != nil {
 		return nil, fmt.Errorf("track: read artifact %q of run %s: %w", path, runID, err)
 	}
-	if int64(buf.Len()) != a.Size {
-		return nil, fmt.Errorf("%w: artifact %q of run %s is %d bytes, recorded as %d", ErrCorrupt, path, runID, buf.Len(), a.Size)
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }

@@ -2,7 +2,6 @@ package track_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -143,10 +142,7 @@ func TestArtifactCorruption(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path, err := track.NewDirStore(filepath.Dir(st.Path())).Path(a.Digest)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path := blobPath(st, a.Digest)
 			if err := tc.damage(path); err != nil {
 				t.Fatal(err)
 			}
@@ -169,77 +165,8 @@ func TestArtifactCorruption(t *testing.T) {
 	}
 }
 
-// lyingStore returns altered bytes without checking them, to show that
-// ReadArtifact checks the digest itself.
-type lyingStore struct{ *track.DirStore }
-
-func (l lyingStore) Open(ctx context.Context, digest string) (io.ReadCloser, error) {
-	return io.NopCloser(strings.NewReader("not what was stored")), nil
-}
-
-func TestReadArtifactChecksAnyBlobStore(t *testing.T) {
-	dir := t.TempDir()
-	st := openStore(t, track.Options{Blobs: lyingStore{track.NewDirStore(dir)}})
-	run := mustStart(t, mustExperiment(t, st, "e"), track.RunOptions{})
-	if _, err := run.LogArtifact(ctx, "a", strings.NewReader("original bytes")); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := st.ReadArtifact(ctx, run.ID(), "a"); !errors.Is(err, track.ErrCorrupt) || got != nil {
-		t.Errorf("ReadArtifact = %q, %v; want ErrCorrupt", got, err)
-	}
-}
-
-func TestDirStore(t *testing.T) {
-	root := t.TempDir()
-	ds := track.NewDirStore(root)
-	digest, size, err := ds.Put(ctx, strings.NewReader("hello"))
-	const want = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-	if err != nil || digest != want || size != 5 {
-		t.Fatalf("Put = %s, %d, %v; want %s, 5", digest, size, err, want)
-	}
-	path, _ := ds.Path(digest)
-	if path != filepath.Join(root, "objects", "2c", "f24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824") {
-		t.Errorf("Path = %s", path)
-	}
-	if again, _, err := ds.Put(ctx, strings.NewReader("hello")); err != nil || again != digest {
-		t.Errorf("second Put = %s, %v", again, err)
-	}
-	entries, _ := os.ReadDir(filepath.Join(root, "objects"))
-	if len(entries) != 1 || entries[0].Name() != "2c" {
-		t.Errorf("objects/ holds %v, want only 2c (no temporary files)", entries)
-	}
-	if ok, err := ds.Has(ctx, digest); !ok || err != nil {
-		t.Errorf("Has = %v, %v", ok, err)
-	}
-	rc, err := ds.Open(ctx, digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(rc)
-	rc.Close()
-	if string(b) != "hello" {
-		t.Errorf("Open read %q", b)
-	}
-	if err := ds.Delete(ctx, digest); err != nil {
-		t.Fatal(err)
-	}
-	if ok, _ := ds.Has(ctx, digest); ok {
-		t.Error("Has after Delete")
-	}
-	if err := ds.Delete(ctx, digest); err != nil {
-		t.Errorf("second Delete: %v", err)
-	}
-	if _, err := ds.Open(ctx, digest); !errors.Is(err, track.ErrNotFound) {
-		t.Errorf("Open after Delete = %v, want ErrNotFound", err)
-	}
-	for _, bad := range []string{"", "sha256:", "sha256:abc", "md5:" + strings.Repeat("0", 32), strings.Repeat("0", 64), "sha256:" + strings.Repeat("G", 64)} {
-		if _, err := ds.Open(ctx, bad); !errors.Is(err, track.ErrInvalid) {
-			t.Errorf("Open(%q) = %v, want ErrInvalid", bad, err)
-		}
-	}
-	cancelled, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, _, err := ds.Put(cancelled, strings.NewReader("x")); !errors.Is(err, context.Canceled) {
-		t.Errorf("Put with a cancelled context = %v", err)
-	}
+// blobPath returns the file of a blob in the Store's folder blob store.
+func blobPath(st *track.Store, digest string) string {
+	h := strings.TrimPrefix(digest, "sha256:")
+	return filepath.Join(st.BlobsLocation(), "objects", h[:2], h[2:])
 }

@@ -7,169 +7,20 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/cairn-ml/cairn/internal/codec"
 )
 
-// Records are stored in a small binary format: a version byte, then the
-// fields in a fixed order, integers as varints, strings as a uvarint length
-// and the bytes, floats as 8 big-endian IEEE-754 bytes. Decoders reject
+// Records are stored in internal/codec's canonical binary format: a
+// version byte, then the fields in a fixed order. Decoders reject
 // anything else (short input, trailing bytes, bad enums, invalid strings)
 // with an error wrapping ErrCorrupt; FuzzDecode checks them.
 
 const recVersion = 1
 
-// errShort is the decoding error for input that ends too soon.
-var errShort = errors.New("record too short")
+func newEnc(n int) *codec.Enc { return codec.NewEnc(recVersion, n) }
 
-type enc struct{ b []byte }
-
-func newEnc(n int) *enc {
-	e := &enc{b: make([]byte, 0, n)}
-	e.byte1(recVersion)
-	return e
-}
-
-func (e *enc) byte1(v byte)     { e.b = append(e.b, v) }
-func (e *enc) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
-func (e *enc) varint(v int64)   { e.b = binary.AppendVarint(e.b, v) }
-func (e *enc) float(v float64)  { e.b = binary.BigEndian.AppendUint64(e.b, math.Float64bits(v)) }
-func (e *enc) done() []byte     { return e.b }
-
-func (e *enc) str(s string) {
-	e.uvarint(uint64(len(s)))
-	e.b = append(e.b, s...)
-}
-
-func (e *enc) boolean(v bool) {
-	if v {
-		e.byte1(1)
-	} else {
-		e.byte1(0)
-	}
-}
-
-type dec struct {
-	b   []byte
-	err error
-}
-
-func newDec(b []byte) dec {
-	d := dec{b: b}
-	if v := d.byte1(); d.err == nil && v != recVersion {
-		d.err = errVersion
-	}
-	return d
-}
-
-var errVersion = fmt.Errorf("unknown record version (this package writes %d)", recVersion)
-
-func (d *dec) fail(err error) {
-	if d.err == nil {
-		d.err = err
-	}
-}
-
-func (d *dec) byte1() byte {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.b) < 1 {
-		d.fail(errShort)
-		return 0
-	}
-	v := d.b[0]
-	d.b = d.b[1:]
-	return v
-}
-
-func (d *dec) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail(errors.New("bad uvarint"))
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail(errors.New("bad varint"))
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) float() float64 {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.b) < 8 {
-		d.fail(errShort)
-		return 0
-	}
-	v := math.Float64frombits(binary.BigEndian.Uint64(d.b))
-	d.b = d.b[8:]
-	return v
-}
-
-func (d *dec) raw() []byte {
-	n := d.uvarint()
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(len(d.b)) {
-		d.fail(errShort)
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) str() string {
-	v := d.raw()
-	if d.err == nil && !utf8.Valid(v) {
-		d.fail(errors.New("string is not UTF-8"))
-	}
-	return string(v)
-}
-
-func (d *dec) boolean() bool {
-	switch d.byte1() {
-	case 0:
-		return false
-	case 1:
-		return true
-	default:
-		d.fail(errors.New("bad bool"))
-		return false
-	}
-}
-
-// end returns the first decoding error, or an error if bytes are left.
-func (d *dec) end() error {
-	if d.err == nil && len(d.b) != 0 {
-		d.err = fmt.Errorf("%d trailing bytes", len(d.b))
-	}
-	return d.err
-}
-
-// finish is end for a stored record: its error wraps ErrCorrupt.
-func (d *dec) finish(what string) error {
-	if err := d.end(); err != nil {
-		return fmt.Errorf("%w: %s record: %w", ErrCorrupt, what, err)
-	}
-	return nil
-}
+func newDec(b []byte) *codec.Dec { return codec.NewDec(b, recVersion) }
 
 // runRec is the stored form of a run's attributes (bucket track/runs).
 type runRec struct {
@@ -185,37 +36,37 @@ type runRec struct {
 
 func (r runRec) encode() []byte {
 	e := newEnc(32 + len(r.name) + len(r.parent))
-	e.uvarint(r.exp)
-	e.str(r.name)
-	e.str(r.parent)
-	e.byte1(byte(r.status))
-	e.varint(r.start)
-	e.varint(r.end)
-	e.boolean(r.deleted)
-	e.varint(r.deletedAt)
-	return e.done()
+	e.Uvarint(r.exp)
+	e.Str(r.name)
+	e.Str(r.parent)
+	e.Byte(byte(r.status))
+	e.Varint(r.start)
+	e.Varint(r.end)
+	e.Bool(r.deleted)
+	e.Varint(r.deletedAt)
+	return e.Bytes()
 }
 
 func decodeRun(b []byte) (runRec, error) {
 	d := newDec(b)
 	var r runRec
-	r.exp = d.uvarint()
-	r.name = d.str()
-	r.parent = d.str()
-	r.status = Status(d.byte1())
-	r.start = d.varint()
-	r.end = d.varint()
-	r.deleted = d.boolean()
-	r.deletedAt = d.varint()
-	if d.err == nil && !r.status.valid() {
-		d.fail(fmt.Errorf("bad status %d", r.status))
+	r.exp = d.Uvarint()
+	r.name = d.Str()
+	r.parent = d.Str()
+	r.status = Status(d.Byte())
+	r.start = d.Varint()
+	r.end = d.Varint()
+	r.deleted = d.Bool()
+	r.deletedAt = d.Varint()
+	if d.Err() == nil && !r.status.valid() {
+		d.Fail(fmt.Errorf("bad status %d", r.status))
 	}
-	if d.err == nil && r.parent != "" {
+	if d.Err() == nil && r.parent != "" {
 		if _, err := parseRunID(r.parent); err != nil {
-			d.fail(errors.New("bad parent run id"))
+			d.Fail(errors.New("bad parent run id"))
 		}
 	}
-	return r, d.finish("run")
+	return r, d.Finish(ErrCorrupt, "run")
 }
 
 // expRec is the stored form of an experiment (bucket track/experiments).
@@ -227,19 +78,19 @@ type expRec struct {
 
 func (x expRec) encode() []byte {
 	e := newEnc(16 + len(x.name))
-	e.str(x.name)
-	e.varint(x.created)
-	e.uvarint(x.runs)
-	return e.done()
+	e.Str(x.name)
+	e.Varint(x.created)
+	e.Uvarint(x.runs)
+	return e.Bytes()
 }
 
 func decodeExperiment(b []byte) (expRec, error) {
 	d := newDec(b)
 	var x expRec
-	x.name = d.str()
-	x.created = d.varint()
-	x.runs = d.uvarint()
-	return x, d.finish("experiment")
+	x.name = d.Str()
+	x.created = d.Varint()
+	x.runs = d.Uvarint()
+	return x, d.Finish(ErrCorrupt, "experiment")
 }
 
 // metricRec is the stored form of one metric value, in the history and as
@@ -252,19 +103,19 @@ type metricRec struct {
 
 func (m metricRec) encode() []byte {
 	e := newEnc(24)
-	e.float(m.value)
-	e.varint(m.time)
-	e.varint(m.step)
-	return e.done()
+	e.Float(m.value)
+	e.Varint(m.time)
+	e.Varint(m.step)
+	return e.Bytes()
 }
 
 func decodeMetric(b []byte) (metricRec, error) {
 	d := newDec(b)
 	var m metricRec
-	m.value = d.float()
-	m.time = d.varint()
-	m.step = d.varint()
-	return m, d.finish("metric")
+	m.value = d.Float()
+	m.time = d.Varint()
+	m.step = d.Varint()
+	return m, d.Finish(ErrCorrupt, "metric")
 }
 
 // newer reports whether m replaces old as the latest value of a metric:
@@ -282,23 +133,23 @@ func (m metricRec) newer(old metricRec) bool {
 
 func (in Input) encode() []byte {
 	e := newEnc(8 + len(in.Name) + len(in.Version) + len(in.Digest) + len(in.Source) + len(in.Context))
-	e.str(in.Name)
-	e.str(in.Version)
-	e.str(in.Digest)
-	e.str(in.Source)
-	e.str(in.Context)
-	return e.done()
+	e.Str(in.Name)
+	e.Str(in.Version)
+	e.Str(in.Digest)
+	e.Str(in.Source)
+	e.Str(in.Context)
+	return e.Bytes()
 }
 
 func decodeInput(b []byte) (Input, error) {
 	d := newDec(b)
 	var in Input
-	in.Name = d.str()
-	in.Version = d.str()
-	in.Digest = d.str()
-	in.Source = d.str()
-	in.Context = d.str()
-	return in, d.finish("input")
+	in.Name = d.Str()
+	in.Version = d.Str()
+	in.Digest = d.Str()
+	in.Source = d.Str()
+	in.Context = d.Str()
+	return in, d.Finish(ErrCorrupt, "input")
 }
 
 // artRec is the stored form of an artifact (bucket track/artifacts; the
@@ -311,27 +162,27 @@ type artRec struct {
 
 func (a artRec) encode() []byte {
 	e := newEnc(16 + len(a.digest))
-	e.str(a.digest)
-	e.varint(a.size)
-	e.varint(a.time)
-	return e.done()
+	e.Str(a.digest)
+	e.Varint(a.size)
+	e.Varint(a.time)
+	return e.Bytes()
 }
 
 func decodeArtifact(b []byte) (artRec, error) {
 	d := newDec(b)
 	var a artRec
-	a.digest = d.str()
-	a.size = d.varint()
-	a.time = d.varint()
-	if d.err == nil {
+	a.digest = d.Str()
+	a.size = d.Varint()
+	a.time = d.Varint()
+	if d.Err() == nil {
 		if _, err := parseDigest(a.digest); err != nil {
-			d.fail(errors.New("bad digest"))
+			d.Fail(errors.New("bad digest"))
 		}
 		if a.size < 0 {
-			d.fail(errors.New("negative size"))
+			d.Fail(errors.New("negative size"))
 		}
 	}
-	return a, d.finish("artifact")
+	return a, d.Finish(ErrCorrupt, "artifact")
 }
 
 // nanKey is floatKey(NaN): above the key of every number.

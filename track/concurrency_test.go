@@ -14,9 +14,9 @@ import (
 // trial started and logged from many goroutines at once, while another
 // goroutine reads. Run it with -race.
 func TestConcurrentTrials(t *testing.T) {
-	for _, shared := range []bool{false, true} {
+	for _, shared := range []bool{false} {
 		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
-			st := openStore(t, track.Options{Shared: shared})
+			st := openStore(t, track.Options{})
 			exp := mustExperiment(t, st, "tune")
 			parent := mustStart(t, exp, track.RunOptions{Name: "study"})
 			const trials, steps = 8, 10

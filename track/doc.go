@@ -95,115 +95,65 @@
 // [Store.DeleteRun] marks a run deleted, as MLflow does: searches leave it
 // out (unless SearchOptions.View asks), writes to it fail with
 // [ErrDeleted], and [Store.RestoreRun] brings it back. [Store.GC] removes
-// deleted runs for good and then the blobs no remaining artifact refers
-// to; give it GCOptions.InUse when the blob folder is shared with
-// something else (the registry's model versions), since track knows only
-// its own references.
+// deleted runs for good and then deletes the blobs nothing refers to any
+// more: it reads the references of everything that shares the blob store
+// (the registry's model versions and dataset's files, when they name the
+// same folder), so it never takes what another package still needs.
 //
 // # Storage
 //
-// One bbolt file holds everything but artifact content. Its buckets are
-// all named "track/..." so that the file can be shared: [OpenDB] takes a
-// *bbolt.DB the caller opened (for example to hold the registry's buckets
-// too) and leaves it open on Close. Artifact content goes to a
-// [BlobStore]; the default [DirStore] keeps blob sha256:<hex> at
-// objects/<hex[:2]>/<hex[2:]> beside the database file, written to a
-// temporary file, fsynced and renamed, and checked against its digest on
-// every read, so a damaged blob is reported ([ErrCorrupt]) and never
-// returned.
+// The records live in the storage core's records store: by default one
+// bbolt file, whose buckets are all named "track/..." so that the
+// registry (and tune's studies) can keep theirs in the same file. Artifact
+// content goes to a blob store (Options.Blobs, by default the folder that
+// holds the database file): blob sha256:<hex> is the file
+// objects/<hex[:2]>/<hex[2:]>, written to a temporary file, fsynced and
+// renamed, and checked against its digest on every read, so a damaged
+// blob is reported ([ErrCorrupt]) and never returned.
 //
-// Every change is one bbolt transaction, fsynced on commit, so a process
-// killed at any point (SIGKILL included) leaves a file that opens with
-// every committed run and metric intact. A run is marked Finished only by
+// Every change is one transaction, fsynced on commit, so a process killed
+// at any point (SIGKILL included) leaves a file that opens with every
+// committed run and metric intact. A run is marked Finished only by
 // [Run.End], in its own transaction after everything logged before it: a
 // run whose process died stays Running, never half-written and Finished.
-// The tests kill a logging subprocess to show it.
+// The tests kill a logging subprocess to show it. A file damaged on disk
+// (truncated, emptied, overwritten) is an error wrapping [ErrCorrupt],
+// never a crash.
 //
-// # Two processes
+// The embedded engine is the product: one machine, no server. A team that
+// wants everyone's runs in one place switches by location, without
+// changing code: the same records in PostgreSQL and the same blobs in an
+// S3-compatible bucket (see the module README, "For a team").
 //
-// bbolt locks the whole file: while one process has it open for writing,
-// no other can open it at all, not even to read. By default a Store keeps
-// the file open, and a second process fails after Options.Timeout (one
-// second) with an error wrapping [ErrLocked] and bbolt's ErrTimeout.
+// # Several processes
 //
-// For a trainer logging while a dashboard reads, open the Store with
-// Options.Shared in both processes. Then each call opens the file, runs
-// its one transaction and closes it (calls that overlap in one process
-// share one open), reads take a shared lock, and the file is free between
-// calls. bbolt retries a held lock only every 50 ms, which lets a process
-// calling back to back starve a waiting one, so Shared-mode opens first
-// take a lock on <path>.lock and wait there, retrying every millisecond:
-// a waiting process blocks new opens by others and gets the file as soon
-// as the current call ends. The pattern:
-//
-//   - both processes: OpenWith(path, Options{Shared: true, Timeout: ...});
-//   - the trainer batches: one [Run.Log] per step or epoch with all its
-//     metrics, not one LogMetric per value; each call holds the file for
-//     one commit (about a millisecond or two here, mostly fsync);
-//   - the dashboard reads with SearchRuns, RunRecord and MetricHistory,
-//     each a short read transaction, and treats ErrLocked as "busy, retry".
-//
-// What it costs is in # Performance.
+// A trainer logging, a dashboard reading and a server following a model
+// share one file with the default options; so do several Stores (and a
+// Registry) in one process. The storage core opens the file for a session
+// of calls: calls that overlap share the open, an idle open is kept for a
+// moment for the next call, and it is let go as soon as another process
+// waits for the file. Waiting is fair: the waiter queues at the gate file
+// <path>.lock, and the holder sees it within a millisecond. A call that
+// finds the file held longer than Options.Timeout fails with [ErrLocked],
+// "busy, retry". A trainer should still batch: one [Run.Log] per step or
+// epoch with all its metrics, not one LogMetric per value; each call holds
+// the file for one commit (about a millisecond here, mostly fsync).
 //
 // # Errors
 //
 // Errors wrap the package's sentinels ([ErrNotFound], [ErrInvalid],
 // [ErrParamConflict], [ErrDeleted], [ErrBadQuery], [ErrBadPageToken],
-// [ErrCorrupt], [ErrLocked], [ErrClosed], [ErrReadOnly]); check them with
-// errors.Is. A cancelled context stops a call with an error wrapping
-// ctx.Err().
+// [ErrCorrupt], [ErrLocked], [ErrClosed]); check them with errors.Is. A
+// cancelled context stops a call with an error wrapping ctx.Err().
 //
 // # Performance
 //
-// Measured on the project machine (2 cores, Go 1.26.8, linux/amd64, a
-// virtual disk shared with other jobs: fsync latency dominates every
-// write and varies from run to run), under the bench lock. Medians of 5:
+// A metric logged alone costs one fsynced commit (about 1,300 a second
+// here); batched 1,000 to a call, about 270,000 a second; a filtered,
+// ordered top-10 search over 100,000 runs 0.05 to 1.5 ms. The figures,
+// their history and the commands are in the package's README.md:
 //
-//	flock /tmp/cairn-bench.lock go test -run '^$' \
-//	    -bench 'BenchmarkLog|BenchmarkRunRecord' -count 5 ./track/
-//
-//	                                   file held     Shared mode
-//	LogMetric, one per transaction     1,290 /s      720 /s
-//	Log, batches of 10 metrics         8,500 /s      7,050 /s
-//	Log, batches of 100                71,000 /s     40,300 /s
-//	Log, batches of 1000               271,000 /s    115,000 /s
-//	RunRecord (20 params, 10 metrics)  15 µs         211 µs
-//
-// One transaction costs about 0.8 ms, most of it bbolt's two fdatasyncs;
-// Shared mode adds the open and close of the file, about 0.2 ms for a
-// read and 0.6 ms or more for a write (a fresh mapping of the file, and
-// growing it). Batching is what pays: a trainer that logs a step's metrics
-// in one Log call holds the file for about 1.5 ms per step.
-//
-// SearchRuns over one experiment of 100,000 finished runs, each with 20
-// params (p0 with 10 values, p1 with 1000, the rest random numbers as
-// text) and 10 metrics (uniform on [0, 1)), top 10 runs:
-//
-//	CAIRN_BENCH_RUNS=100000 flock /tmp/cairn-bench.lock go test -run '^$' \
-//	    -bench BenchmarkSearchRuns -benchtime 20x -timeout 20m ./track/
-//
-//	metrics.m0 > 0.5 AND params.p0 = 'v3'
-//	    ORDER BY metrics.m1 DESC                       1.3 ms  (walks m1)
-//	metrics.m0 > 0.95 AND params.p0 = 'v3' AND attributes.status != 'FAILED'
-//	    ORDER BY metrics.m0 DESC                       0.5 ms  (walks m0 from 0.95)
-//	params.p1 = 'w123' ORDER BY metrics.m0 DESC        0.5 ms  (100 candidates)
-//	(params.p1 IN ('w1', 'w2') OR params.p1 = 'w3')
-//	    AND metrics.m2 < 0.5 ORDER BY metrics.m3       1.4 ms  (union of 3 ranges)
-//	metrics.m4 >= 0.999 ORDER BY metrics.m4 DESC       0.3 ms
-//	no filter, newest first                            0.05 ms
-//	a 100-run start_time window ORDER BY metrics.m5    0.2 ms  (ranges intersected)
-//	params.p0 = 'v1' ORDER BY params.p0, metrics.m6    0.3 ms  (pinned key skipped)
-//	params.p2 LIKE '%x' (matches nothing, no index)    118 ms  (reads every run)
-//
-// So a filtered, ordered top-10 query takes 0.05 to 1.5 ms, far under the
-// 100 ms aim, because of the per-experiment value index described in #
-// Search; only a filter that no index can narrow and that matches almost
-// nothing reads all 100,000 runs, at about 1.1 µs a run.
-//
-// The database file takes 6,094 bytes per run at 100,000 runs (609 MB;
-// built in 81 to 170 s, 1000 runs per transaction, depending on the load
-// of the machine) and 8,155 at 10,000. The benchmark logs each bucket's
-// pages: at 10,000 runs the index fills 56% of the pages in use, params
-// 19%, metric history 13%, latest metrics 11%; the rest of the file is
-// bbolt's free and preallocated space.
+//	go test -run '^$' -bench 'BenchmarkLog|BenchmarkRunRecord' ./track/
+//	CAIRN_BENCH_RUNS=100000 go test -run '^$' -bench BenchmarkSearchRuns -benchtime 20x -timeout 20m ./track/
+
 package track

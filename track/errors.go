@@ -2,7 +2,8 @@ package track
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // These errors come back from Store and Run methods, wrapped with the
@@ -34,31 +35,17 @@ var (
 	// content does not hash to its name, or a database record that does
 	// not decode.
 	ErrCorrupt = errors.New("track: corrupt data")
-	// ErrLocked reports that the database file stayed locked by another
-	// process (or another Store in this one) for longer than
-	// Options.Timeout. It comes joined with bbolt's errors.ErrTimeout.
+	// ErrLocked reports that the database stayed held by another process
+	// for longer than Options.Timeout. It comes joined with bbolt's
+	// errors.ErrTimeout.
 	ErrLocked = errors.New("track: database file is held by another process")
 	// ErrClosed reports a call on a Store after Close.
 	ErrClosed = errors.New("track: store is closed")
-	// ErrReadOnly reports a write through a Store opened on a read-only
-	// *bbolt.DB.
-	ErrReadOnly = errors.New("track: store is read-only")
 )
 
 // ParseError is returned by SearchRuns for a filter or order-by clause
-// that it cannot use. Input is the clause as given, Column the 1-based
-// position (in characters) where the problem starts, and Msg says what was
-// expected there. It unwraps to ErrBadQuery.
-type ParseError struct {
-	Input  string
-	Column int
-	Msg    string
-}
-
-// Error implements error.
-func (e *ParseError) Error() string {
-	return fmt.Sprintf("track: bad query at column %d: %s", e.Column, e.Msg)
-}
-
-// Unwrap returns ErrBadQuery.
-func (e *ParseError) Unwrap() error { return ErrBadQuery }
+// that it cannot use: Input is the clause as given, Column the 1-based
+// position (in characters) where the problem starts, and Err, which wraps
+// ErrBadQuery, says what was expected there. It is the one ParseError
+// shape every cairn package returns (Line is 0 here).
+type ParseError = perr.ParseError

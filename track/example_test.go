@@ -167,5 +167,5 @@ func ExampleStore_SearchRuns() {
 	// 1 trial-5 newton 0.99
 	// 1 trial-0 lbfgs 0.97
 	// 2 trial-1 newton 0.96
-	// track: bad query at column 38: params.solver holds strings: expected a quoted value such as 'x', found "lbfgs"
+	// column 38 of "metrics.f1 > 0.9 AND params.solver = lbfgs": track: bad query: params.solver holds strings: expected a quoted value such as 'x', found "lbfgs"
 }

@@ -83,7 +83,10 @@ func (st *Store) ExperimentByID(ctx context.Context, id string) (*Experiment, er
 func (st *Store) Experiments(ctx context.Context) ([]*Experiment, error) {
 	var out []*Experiment
 	err := st.view(ctx, func(t *txn) error {
-		return t.exps.ForEach(func(k, v []byte) error {
+		return forPrefix(t.exps, nil, func(k, v []byte) error {
+			if len(k) != 8 {
+				return fmt.Errorf("%w: experiment key %x", ErrCorrupt, k)
+			}
 			rec, err := decodeExperiment(v)
 			if err != nil {
 				return err

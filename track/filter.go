@@ -221,7 +221,7 @@ type parser struct {
 }
 
 func (p *parser) errAt(pos int, format string, args ...any) *ParseError {
-	return &ParseError{Input: p.in, Column: utf8.RuneCountInString(p.in[:pos]) + 1, Msg: fmt.Sprintf(format, args...)}
+	return &ParseError{Input: p.in, Column: utf8.RuneCountInString(p.in[:pos]) + 1, Err: fmt.Errorf("%w: %s", ErrBadQuery, fmt.Sprintf(format, args...))}
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }

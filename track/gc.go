@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/cairn-ml/cairn/internal/storage"
 )
 
 // DeleteRun marks the run deleted, as MLflow's delete_run does: it stays
@@ -50,36 +52,30 @@ func (st *Store) setDeleted(ctx context.Context, id string, deleted bool) error 
 }
 
 // GCOptions says what GC may remove. The zero value purges every deleted
-// run and every blob that only they referred to.
+// run.
 type GCOptions struct {
 	// OlderThan keeps runs deleted less than this long ago.
 	OlderThan time.Duration
-	// InUse, if not nil, is asked before a blob is deleted; a blob it
-	// reports in use is kept. Use it when the BlobStore is shared with
-	// something that track does not know about (the registry's model
-	// versions, a data set repository): GC knows only track's own
-	// references.
-	InUse func(ctx context.Context, digest string) (bool, error)
 }
 
-// GCStats reports what GC removed.
-type GCStats struct {
-	Runs  int   // runs purged
-	Blobs int   // blobs deleted
-	Bytes int64 // their total size
-}
+// GCResult reports what a GC removed: Records counts the runs purged,
+// Blobs and Bytes the blobs deleted from the blob store. It has the same
+// shape in every cairn package.
+type GCResult = storage.GCResult
 
 // GC permanently removes deleted runs (those deleted at least
 // opts.OlderThan ago) with all their params, tags, metrics, inputs and
-// artifact records, then deletes the blobs that no remaining artifact
-// refers to. It is one write transaction: the blobs are deleted inside it,
-// after the records, so an artifact logged concurrently cannot lose its
-// blob (see Run.LogArtifact). Children of a purged run keep its id as
-// their ParentID.
-func (st *Store) GC(ctx context.Context, opts GCOptions) (GCStats, error) {
-	var stats GCStats
+// artifact records, in one transaction. Once that has committed, it
+// deletes from the blob store the blobs that nothing refers to any more:
+// not this Store's artifacts, nor anything else that shares the store
+// (the registry's model bytes, dataset's files), whose references it
+// reads too; a write in flight holds the store's collection lock, so its
+// blob is never taken (see Run.LogArtifact). Children of a purged run
+// keep its id as their ParentID.
+func (st *Store) GC(ctx context.Context, opts GCOptions) (GCResult, error) {
+	var res GCResult
 	err := st.update(ctx, func(t *txn) error {
-		stats = GCStats{}
+		res = GCResult{}
 		cutoff := t.now - opts.OlderThan.Milliseconds()
 		var doomed []runID
 		c := t.runs.Cursor()
@@ -94,45 +90,29 @@ func (st *Store) GC(ctx context.Context, opts GCOptions) (GCStats, error) {
 				doomed = append(doomed, id)
 			}
 		}
-		freed := map[string]int64{} // digest -> size of blobs that lost a reference
 		for _, id := range doomed {
-			if err := t.purge(id, freed); err != nil {
+			if err := t.purge(id); err != nil {
 				return err
 			}
-			stats.Runs++
-		}
-		for digest, size := range freed {
-			sum, _ := parseDigest(digest)
-			if k, _ := t.blobRefs.Cursor().Seek(sum[:]); k != nil && bytes.HasPrefix(k, sum[:]) {
-				continue // still referred to
-			}
-			if opts.InUse != nil {
-				used, err := opts.InUse(ctx, digest)
-				if err != nil {
-					return err
-				}
-				if used {
-					continue
-				}
-			}
-			if err := st.blobs.Delete(ctx, digest); err != nil {
-				return err
-			}
-			stats.Blobs++
-			stats.Bytes += size
+			res.Records++
 		}
 		return nil
 	})
 	if err != nil {
-		return GCStats{}, fmt.Errorf("track: gc: %w", err)
+		return GCResult{}, fmt.Errorf("track: gc: %w", err)
 	}
-	st.log.LogAttrs(ctx, slog.LevelInfo, "track: gc", slog.Int("runs", stats.Runs), slog.Int("blobs", stats.Blobs), slog.Int64("bytes", stats.Bytes))
-	return stats, nil
+	swept, err := storage.Sweep(ctx, st.blobs, storage.SweepOptions{Deadline: st.deadline(), Errors: errs, Logger: st.log})
+	res.Blobs, res.Bytes = swept.Blobs, swept.Bytes
+	if err != nil {
+		return res, fmt.Errorf("track: gc: %d runs purged, blobs not collected: %w", res.Records, err)
+	}
+	st.log.LogAttrs(ctx, slog.LevelInfo, "track: gc", slog.Int("runs", res.Records), slog.Int("blobs", res.Blobs), slog.Int64("bytes", res.Bytes))
+	return res, nil
 }
 
-// purge deletes every record of a run, and adds the blobs its artifacts
-// referred to to freed.
-func (t *txn) purge(id runID, freed map[string]int64) error {
+// purge deletes every record of a run, its references to blobs
+// included.
+func (t *txn) purge(id runID) error {
 	rec, err := t.run(id)
 	if err != nil {
 		return err
@@ -145,7 +125,7 @@ func (t *txn) purge(id runID, freed map[string]int64) error {
 	}
 	var todo []del
 	gather := func(b string, fn func(k, v []byte) error) error {
-		return forPrefix(t.tx.Bucket([]byte(b)), id[:], func(k, v []byte) error {
+		return forPrefix(t.tx.Bucket(b), id[:], func(k, v []byte) error {
 			todo = append(todo, del{b, bytes.Clone(k)})
 			if fn != nil {
 				return fn(k, v)
@@ -180,7 +160,6 @@ func (t *txn) purge(id runID, freed map[string]int64) error {
 		if err != nil {
 			return err
 		}
-		freed[a.digest] = a.size
 		todo = append(todo, del{bucketBlobRefs, blobRefKey(a.digest, id, string(k[16:]))})
 		return nil
 	}); err != nil {
@@ -202,7 +181,7 @@ func (t *txn) purge(id runID, freed map[string]int64) error {
 	}
 	todo = append(todo, del{bucketRuns, bytes.Clone(id[:])})
 	for _, d := range todo {
-		if err := t.tx.Bucket([]byte(d.b)).Delete(d.key); err != nil {
+		if err := t.tx.Bucket(d.b).Delete(d.key); err != nil {
 			return err
 		}
 	}

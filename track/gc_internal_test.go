@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"go.etcd.io/bbolt"
 )
 
 // TestGCLeavesNoTrace checks that purging a run removes every key that
@@ -24,10 +22,10 @@ func TestGCLeavesNoTrace(t *testing.T) {
 	counts := func() map[string]int {
 		out := map[string]int{}
 		st.view(ctx, func(t *txn) error {
-			return t.tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
-				out[string(name)] = b.Stats().KeyN
-				return nil
-			})
+			for _, name := range bucketNames {
+				forPrefix(t.tx.Bucket(name), nil, func([]byte, []byte) error { out[name]++; return nil })
+			}
+			return nil
 		})
 		return out
 	}
@@ -53,13 +51,14 @@ func TestGCLeavesNoTrace(t *testing.T) {
 	}
 	id := run.id
 	st.view(ctx, func(tx *txn) error {
-		return tx.tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
-			return b.ForEach(func(k, _ []byte) error {
+		for _, name := range bucketNames {
+			forPrefix(tx.tx.Bucket(name), nil, func(k, _ []byte) error {
 				if bytes.Contains(k, id[:]) {
 					t.Errorf("bucket %s: key %x still mentions the purged run", name, k)
 				}
 				return nil
 			})
-		})
+		}
+		return nil
 	})
 }

@@ -1,14 +1,18 @@
 package track_test
 
 import (
-	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cairn-ml/cairn/internal/blob"
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/storage"
 	"github.com/cairn-ml/cairn/track"
 )
 
@@ -101,21 +105,19 @@ func TestGC(t *testing.T) {
 	}
 	recentOwn, _ := st.Artifacts(ctx, recent.ID())
 
-	// The InUse hook keeps a blob that something else needs.
-	var asked []string
-	inUse := func(_ context.Context, digest string) (bool, error) {
-		asked = append(asked, digest)
-		return true, nil
-	}
-	stats, err := st.GC(ctx, track.GCOptions{OlderThan: time.Hour, InUse: inUse})
+	// Another holder of the same blob store (the registry, say) refers
+	// to the doomed run's own blob: it stays.
+	doomedOwn, _ := st.Artifacts(ctx, doomed.ID())
+	holdInOtherStore(t, st, doomedOwn[0].Digest) // own.txt
+	stats, err := st.GC(ctx, track.GCOptions{OlderThan: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(track.GCStats{Runs: 1}, stats); diff != "" {
-		t.Errorf("GC with InUse (-want +got):\n%s", diff)
+	if diff := cmp.Diff(track.GCResult{Records: 1}, stats); diff != "" {
+		t.Errorf("GC (-want +got):\n%s", diff)
 	}
-	if len(asked) != 1 {
-		t.Errorf("InUse asked about %d blobs, want 1 (the doomed run's own)", len(asked))
+	if _, err := os.Stat(blobPath(st, doomedOwn[0].Digest)); err != nil {
+		t.Errorf("GC deleted a blob another holder refers to: %v", err)
 	}
 	if _, err := st.RunRecord(ctx, doomed.ID()); !errors.Is(err, track.ErrNotFound) {
 		t.Errorf("purged run: %v, want ErrNotFound", err)
@@ -137,23 +139,56 @@ func TestGC(t *testing.T) {
 		t.Errorf("child of a purged run: %+v, %v", rec, err)
 	}
 
-	// Without the hook the recent run goes too, with its own blob; the
-	// shared blob stays for the kept run.
+	// Without the age limit the recent run goes too, with its own blob;
+	// the shared blob stays for the kept run.
 	stats, err = st.GC(ctx, track.GCOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantBytes := recentOwn[0].Size
-	if diff := cmp.Diff(track.GCStats{Runs: 1, Blobs: 1, Bytes: wantBytes}, stats); diff != "" {
+	if diff := cmp.Diff(track.GCResult{Records: 1, Blobs: 1, Bytes: wantBytes}, stats); diff != "" {
 		t.Errorf("GC (-want +got):\n%s", diff)
 	}
-	if ok, _ := st.Blobs().Has(ctx, recentOwn[0].Digest); ok {
+	if _, err := os.Stat(blobPath(st, recentOwn[0].Digest)); !os.IsNotExist(err) {
 		t.Error("the recent run's own blob survived GC")
 	}
 	if b, err := st.ReadArtifact(ctx, kept.ID(), "shared.txt"); err != nil || string(b) != "shared" {
 		t.Errorf("kept run's shared artifact: %q, %v", b, err)
 	}
-	if stats, err := st.GC(ctx, track.GCOptions{}); err != nil || stats != (track.GCStats{}) {
+	if stats, err := st.GC(ctx, track.GCOptions{}); err != nil || stats != (track.GCResult{}) {
 		t.Errorf("GC with nothing to do = %+v, %v", stats, err)
+	}
+}
+
+// holdInOtherStore records a reference to digest in another holder of the
+// Store's blob store, as the registry does for model bytes.
+func holdInOtherStore(t *testing.T, st *track.Store, digest string) {
+	t.Helper()
+	d, err := blob.ParseDigest(digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "other.db")
+	db, err := storage.OpenRecords(ctx, path, storage.RecordsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(ctx, func(tx kv.Tx) error {
+		b, err := tx.CreateBucket(storage.RefsBucket("other"))
+		if err != nil {
+			return err
+		}
+		return b.Put(d[:], nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := storage.OpenBlobs(ctx, st.BlobsLocation(), storage.BlobsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := storage.Register(ctx, bs, path, "other"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -3,9 +3,9 @@ package track
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 
-	"go.etcd.io/bbolt"
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/storage"
 )
 
 // The database layout. Every bucket is top-level and named "track/...", so
@@ -51,7 +51,12 @@ var bucketNames = []string{
 	bucketMetrics, bucketHistory, bucketInputs, bucketArtifacts, bucketBlobRefs, bucketIndex,
 }
 
-const schemaVersion = 1
+// namespace prefixes track's buckets.
+const namespace = "track"
+
+// schema is track's part of a records store; bucketBlobRefs is the
+// holder's references bucket the storage core's sweep reads.
+var schema = storage.Schema{Namespace: namespace, Version: 1, Buckets: bucketNames[1:]}
 
 // Index kinds.
 const (
@@ -70,47 +75,23 @@ const (
 	attrParent = "parent_run_id"
 )
 
-func initBuckets(tx *bbolt.Tx) error {
-	for _, name := range bucketNames {
-		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
-			return err
-		}
-	}
-	meta := tx.Bucket([]byte(bucketMeta))
-	if meta.Get([]byte("schema")) == nil {
-		return meta.Put([]byte("schema"), u64(schemaVersion))
-	}
-	return checkSchema(meta)
-}
-
-func checkSchema(meta *bbolt.Bucket) error {
-	v := meta.Get([]byte("schema"))
-	if len(v) != 8 {
-		return fmt.Errorf("%w: schema version is %d bytes", ErrCorrupt, len(v))
-	}
-	if n := binary.BigEndian.Uint64(v); n != schemaVersion {
-		return fmt.Errorf("%w: database schema %d, this package reads %d", ErrCorrupt, n, schemaVersion)
-	}
-	return nil
-}
-
-// txn is a bbolt transaction with track's buckets looked up.
+// txn is a transaction with track's buckets looked up.
 type txn struct {
 	st  *Store
-	tx  *bbolt.Tx
+	tx  kv.Tx
 	now int64 // Unix milliseconds, read once per write transaction
 
 	// Cursors and a key buffer reused by lookups in read paths that make
 	// many of them (search).
-	curs map[*bbolt.Bucket]*bbolt.Cursor
+	curs map[kv.Bucket]kv.Cursor
 	key  []byte
 
 	meta, exps, expNames, runs, params, tags, metrics, history,
-	inputs, artifacts, blobRefs, index *bbolt.Bucket
+	inputs, artifacts, blobRefs, index kv.Bucket
 }
 
-func bind(st *Store, tx *bbolt.Tx) *txn {
-	b := func(name string) *bbolt.Bucket { return tx.Bucket([]byte(name)) }
+func bind(st *Store, tx kv.Tx) *txn {
+	b := func(name string) kv.Bucket { return tx.Bucket(name) }
 	t := &txn{
 		st: st, tx: tx,
 		meta: b(bucketMeta), exps: b(bucketExps), expNames: b(bucketExpNames),
@@ -123,8 +104,10 @@ func bind(st *Store, tx *bbolt.Tx) *txn {
 		// Keys under a run id mostly arrive in order (run ids start with
 		// their creation time), so pack those pages fuller than bbolt's
 		// default of one half.
-		for _, bk := range []*bbolt.Bucket{t.runs, t.params, t.tags, t.metrics, t.history, t.inputs, t.artifacts} {
-			bk.FillPercent = 0.9
+		for _, bk := range []kv.Bucket{t.runs, t.params, t.tags, t.metrics, t.history, t.inputs, t.artifacts} {
+			if fp, ok := bk.(kv.FillPercenter); ok {
+				fp.SetFillPercent(0.9)
+			}
 		}
 	}
 	return t
@@ -190,11 +173,11 @@ func (t *txn) unindexStr(exp uint64, kind byte, name string, id runID, v string)
 // lookup is b.Get(runKey(id, key)) through a cursor kept for the
 // transaction, which saves the allocations of a fresh cursor and key per
 // call. Only read paths use it.
-func (t *txn) lookup(b *bbolt.Bucket, id runID, key string) []byte {
+func (t *txn) lookup(b kv.Bucket, id runID, key string) []byte {
 	c := t.curs[b]
 	if c == nil {
 		if t.curs == nil {
-			t.curs = map[*bbolt.Bucket]*bbolt.Cursor{}
+			t.curs = map[kv.Bucket]kv.Cursor{}
 		}
 		c = b.Cursor()
 		t.curs[b] = c

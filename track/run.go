@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/cairn-ml/cairn/internal/kv"
 )
 
 // Status is the state of a run. A run starts Running and ends Finished,
@@ -409,7 +409,7 @@ func (t *txn) record(id runID, rec runRec) (RunRecord, error) {
 
 // forPrefix calls fn for each key of b that starts with prefix, in order,
 // and stops at the first error.
-func forPrefix(b *bbolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {
+func forPrefix(b kv.Bucket, prefix []byte, fn func(k, v []byte) error) error {
 	c := b.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if err := fn(k, v); err != nil {

@@ -15,6 +15,8 @@ import (
 	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/kv/boltkv"
 	"github.com/cairn-ml/cairn/track"
 )
 
@@ -389,42 +391,17 @@ func TestReproTagsRecorded(t *testing.T) {
 	}
 }
 
-func TestOpenLocked(t *testing.T) {
+// Two Stores on one file in one process, and a foreign bucket beside
+// track's, with the default options; Close ends one, the other goes on.
+func TestOpenTwice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cairn.db")
-	st, err := track.Open(path)
+	raw, err := boltkv.Open(ctx, path, boltkv.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	_, err = track.OpenWith(path, track.Options{Timeout: 100 * time.Millisecond})
-	if !errors.Is(err, track.ErrLocked) || !errors.Is(err, berrors.ErrTimeout) {
-		t.Fatalf("second Open = %v, want ErrLocked and bbolt's ErrTimeout", err)
-	}
-	if !strings.Contains(err.Error(), "another process") {
-		t.Errorf("error %q does not say another process holds the file", err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Experiment(ctx, "e"); !errors.Is(err, track.ErrClosed) {
-		t.Errorf("after Close: %v, want ErrClosed", err)
-	}
-	st2, err := track.OpenWith(path, track.Options{Timeout: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("Open after Close: %v", err)
-	}
-	st2.Close()
-}
-
-func TestOpenDB(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "shared.db")
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucket([]byte("registry/models"))
+	defer raw.Close()
+	if err := raw.Update(ctx, func(tx kv.Tx) error {
+		b, err := tx.CreateBucket("registry/models")
 		if err != nil {
 			return err
 		}
@@ -432,51 +409,63 @@ func TestOpenDB(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := track.OpenDB(db, track.Options{})
+	a, err := track.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := mustStart(t, mustExperiment(t, st, "e"), track.RunOptions{})
+	b, err := track.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	run := mustStart(t, mustExperiment(t, a, "e"), track.RunOptions{})
 	if err := run.LogMetric(ctx, "m", 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Close(); err != nil {
+	if rec, err := b.RunRecord(ctx, run.ID()); err != nil || rec.Metrics["m"].Value != 1 {
+		t.Errorf("RunRecord through the second Store = %v, %v", rec, err)
+	}
+	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var buckets []string
-	if err := db.View(func(tx *bbolt.Tx) error {
-		if v := tx.Bucket([]byte("registry/models")).Get([]byte("k")); string(v) != "v" {
+	if _, err := a.Experiment(ctx, "e"); !errors.Is(err, track.ErrClosed) {
+		t.Errorf("after Close: %v, want ErrClosed", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	raw.View(ctx, func(tx kv.Tx) error {
+		if v := tx.Bucket("registry/models").Get([]byte("k")); string(v) != "v" {
 			t.Errorf("foreign bucket value = %q", v)
 		}
-		return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
-			buckets = append(buckets, string(name))
-			return nil
-		})
-	}); err != nil {
-		t.Fatalf("db after Store.Close: %v", err)
+		return nil
+	})
+}
+
+// While another program (bbolt itself, outside the storage core) holds
+// the file, calls fail with ErrLocked and bbolt's ErrTimeout after
+// Options.Timeout; once it lets go they work.
+func TestOpenLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cairn.db")
+	st, err := track.OpenWith(path, track.Options{Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, name := range buckets {
-		if !strings.HasPrefix(name, "track/") && name != "registry/models" {
-			t.Errorf("bucket %q has no track/ prefix", name)
-		}
+	defer st.Close()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("the idle Store kept the file: %v", err)
 	}
-	// The same file read through a read-only handle.
+	_, err = st.Experiment(ctx, "e")
+	if !errors.Is(err, track.ErrLocked) || !errors.Is(err, berrors.ErrTimeout) {
+		t.Fatalf("Experiment while another holds the file = %v, want ErrLocked and bbolt's ErrTimeout", err)
+	}
+	if !strings.Contains(err.Error(), "another process") {
+		t.Errorf("error %q does not say another process holds the file", err)
+	}
 	db.Close()
-	ro, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
-	rst, err := track.OpenDB(ro, track.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := rst.RunRecord(ctx, run.ID())
-	if err != nil || rec.Metrics["m"].Value != 1 {
-		t.Errorf("read-only RunRecord = %v, %v", rec, err)
-	}
-	if _, err := rst.Experiment(ctx, "new"); !errors.Is(err, track.ErrReadOnly) {
-		t.Errorf("write on read-only db: %v, want ErrReadOnly", err)
+	if _, err := st.Experiment(ctx, "e"); err != nil {
+		t.Errorf("after the other let go: %v", err)
 	}
 	_ = cmpopts.EquateApprox
 }

@@ -241,20 +241,20 @@ func (r *row) sortValue(c column) sortVal {
 // last row returned.
 func (q *query) token(key []sortVal) string {
 	e := newEnc(64)
-	e.b = append(e.b, q.hash[:]...)
-	e.uvarint(uint64(len(key)))
+	e.Fixed(q.hash[:])
+	e.Uvarint(uint64(len(key)))
 	for i, v := range key {
-		e.byte1(v.cls)
+		e.Byte(v.cls)
 		if v.cls != 0 {
 			continue
 		}
 		if q.order[i].col.numeric() {
-			e.float(v.num)
+			e.Float(v.num)
 		} else {
-			e.str(v.str)
+			e.Str(v.str)
 		}
 	}
-	return base64.RawURLEncoding.EncodeToString(e.done())
+	return base64.RawURLEncoding.EncodeToString(e.Bytes())
 }
 
 func (q *query) decodeToken(s string) ([]sortVal, error) {
@@ -263,35 +263,32 @@ func (q *query) decodeToken(s string) ([]sortVal, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadPageToken, err)
 	}
 	d := newDec(b)
-	if d.err == nil && (len(d.b) < 8 || !bytes.Equal(d.b[:8], q.hash[:])) {
+	if h := d.Fixed(len(q.hash)); d.Err() == nil && !bytes.Equal(h, q.hash[:]) {
 		return nil, fmt.Errorf("%w: the token belongs to another query", ErrBadPageToken)
 	}
-	if d.err == nil {
-		d.b = d.b[8:]
-	}
-	n := d.uvarint()
-	if d.err == nil && n != uint64(len(q.order)) {
-		d.fail(fmt.Errorf("%d sort keys, want %d", n, len(q.order)))
+	n := d.Uvarint()
+	if d.Err() == nil && n != uint64(len(q.order)) {
+		d.Fail(fmt.Errorf("%d sort keys, want %d", n, len(q.order)))
 	}
 	var key []sortVal
-	for i := 0; d.err == nil && i < len(q.order); i++ {
-		v := sortVal{cls: d.byte1()}
+	for i := 0; d.Err() == nil && i < len(q.order); i++ {
+		v := sortVal{cls: d.Byte()}
 		switch {
 		case v.cls > 2:
-			d.fail(fmt.Errorf("bad class %d", v.cls))
+			d.Fail(fmt.Errorf("bad class %d", v.cls))
 		case v.cls != 0:
 		case q.order[i].col.numeric():
-			v.num = d.float()
+			v.num = d.Float()
 			if math.IsNaN(v.num) {
-				d.fail(fmt.Errorf("NaN sort value"))
+				d.Fail(fmt.Errorf("NaN sort value"))
 			}
 		default:
-			v.str = d.str()
+			v.str = d.Str()
 		}
 		key = append(key, v)
 	}
-	if err := d.end(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadPageToken, err)
+	if err := d.Finish(ErrBadPageToken, "page token"); err != nil {
+		return nil, err
 	}
 	return key, nil
 }

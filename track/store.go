@@ -2,70 +2,65 @@ package track
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
+	"github.com/cairn-ml/cairn/internal/blob"
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/storage"
 )
 
 // Options configures a Store. The zero value gives the defaults documented
 // on each field.
 type Options struct {
-	// Timeout bounds the wait for the database file lock when the file is
-	// opened (by Open, and in Shared mode by every call). Zero means one
-	// second; a negative value waits indefinitely. When it runs out the
-	// error wraps ErrLocked and bbolt's errors.ErrTimeout.
+	// Timeout bounds each wait for another process that holds the
+	// database file (see # Storage in the package doc). Zero means one
+	// second; a negative value waits until the call's context ends. When
+	// it runs out the error wraps ErrLocked and bbolt's errors.ErrTimeout.
 	Timeout time.Duration
-	// Logger receives debug records (opens in Shared mode) and GC
-	// summaries. Nil means a logger that discards everything.
+	// Logger receives debug records and GC summaries. Nil means a logger
+	// that discards everything.
 	Logger *slog.Logger
 	// Now is the clock for start and end times and for metric timestamps
 	// that are not given. Nil means time.Now.
 	Now func() time.Time
-	// Shared, when true, opens the file only for the length of each call
-	// (one bbolt transaction) instead of for the life of the Store, so
-	// another process can open it between calls: a trainer logging and a
-	// dashboard reading the same file. Reads take a shared lock (several
-	// readers at once), writes an exclusive one. Calls that overlap in one
-	// process share one open. Each call pays for an open and a close of
-	// the file (see the package doc, # Performance); batch writes with
-	// Run.Log. Ignored by OpenDB.
-	Shared bool
-	// Blobs stores artifact content. Nil means a DirStore rooted in the
-	// folder that holds the database file, so blobs land in
-	// <folder>/objects/.
-	Blobs BlobStore
+	// Blobs is the location of the blob store that holds artifact
+	// content: a folder, whose objects/ the registry's model bytes and
+	// dataset's files may share. "" means the folder that holds the
+	// database file, so blobs land in <folder>/objects/.
+	Blobs string
 }
 
-// Store is an experiment and run tracker on one bbolt file. It is safe for
-// concurrent use by many goroutines; every method is one bbolt
-// transaction (GC and artifact uploads add blob I/O). Close it when done.
+// Store is an experiment and run tracker on a records store (one bbolt
+// file by default). It is safe for concurrent use by many goroutines, and
+// by several processes on the same file with the default options; every
+// method is one transaction (GC and artifacts add blob I/O). Close it when
+// done.
 type Store struct {
-	path  string
-	log   *slog.Logger
-	now   func() time.Time
-	blobs BlobStore
-
-	db     *bbolt.DB // the open database, unless Shared
-	owned  bool      // Close closes db
-	sh     *session  // non-nil in Shared mode
-	closed atomic.Bool
+	path    string
+	log     *slog.Logger
+	now     func() time.Time
+	timeout time.Duration
+	blobs   blob.Store
+	db      kv.DB
 
 	reproOnce sync.Once
 	repro     map[string]string
 }
 
+// errs are the sentinels the storage core wraps its failures in.
+var (
+	errs     = kv.Errors{Corrupt: ErrCorrupt, Locked: ErrLocked, Closed: ErrClosed, NotFound: ErrNotFound, Invalid: ErrInvalid}
+	blobErrs = blob.Errors{Corrupt: ErrCorrupt, NotFound: ErrNotFound, Invalid: ErrInvalid, Locked: ErrLocked}
+)
+
 // Open opens (creating it and its folder if needed) the tracking database
-// at path with the default Options: the file stays open and locked until
-// Close, and artifacts go to objects/ beside it. If another process holds
-// the file, Open fails after one second with an error wrapping ErrLocked.
+// at path with the default Options: artifacts go to objects/ beside it,
+// and other processes (a dashboard, a server, another trainer) may use the
+// file at the same time.
 func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
 
 // OpenWith is Open with options.
@@ -73,264 +68,73 @@ func OpenWith(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: empty database path", ErrInvalid)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("track: open %s: %w", path, err)
-	}
-	st := newStore(path, opts)
-	var db *bbolt.DB
-	var err error
-	if opts.Shared {
-		db, err = openShared(path, opts.timeout(), true)
-	} else {
-		db, err = openBolt(path, opts.timeout(), false)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Update(initBuckets); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("track: open %s: %w", path, err)
-	}
-	if opts.Shared {
-		if err := db.Close(); err != nil {
-			return nil, fmt.Errorf("track: open %s: %w", path, err)
-		}
-		st.sh = &session{path: path, timeout: opts.timeout(), log: st.log, idle: make(chan struct{})}
-		return st, nil
-	}
-	st.db, st.owned = db, true
-	return st, nil
-}
-
-// OpenDB returns a Store on a database the caller has opened, so that one
-// file can hold track's buckets (all named "track/...") beside others,
-// such as the registry's. The caller keeps ownership: Close does not close
-// db. opts.Shared is ignored. If db is read-only the track buckets must
-// already exist, and writes fail with ErrReadOnly.
-func OpenDB(db *bbolt.DB, opts Options) (*Store, error) {
-	if db == nil {
-		return nil, fmt.Errorf("%w: nil *bbolt.DB", ErrInvalid)
-	}
-	st := newStore(db.Path(), opts)
-	st.db = db
-	if db.IsReadOnly() {
-		err := db.View(func(tx *bbolt.Tx) error {
-			for _, name := range bucketNames {
-				if tx.Bucket([]byte(name)) == nil {
-					return fmt.Errorf("%w: read-only database has no bucket %q", ErrNotFound, name)
-				}
-			}
-			return checkSchema(tx.Bucket([]byte(bucketMeta)))
-		})
-		if err != nil {
-			return nil, fmt.Errorf("track: open %s: %w", db.Path(), err)
-		}
-		return st, nil
-	}
-	if err := db.Update(initBuckets); err != nil {
-		return nil, fmt.Errorf("track: open %s: %w", db.Path(), err)
-	}
-	return st, nil
-}
-
-func newStore(path string, opts Options) *Store {
-	st := &Store{path: path, log: opts.Logger, now: opts.Now, blobs: opts.Blobs}
+	ctx := context.Background()
+	st := &Store{path: path, log: opts.Logger, now: opts.Now, timeout: opts.Timeout}
 	if st.log == nil {
 		st.log = slog.New(slog.DiscardHandler)
 	}
 	if st.now == nil {
 		st.now = time.Now
 	}
-	if st.blobs == nil {
-		st.blobs = NewDirStore(filepath.Dir(path))
+	if st.timeout == 0 {
+		st.timeout = time.Second
 	}
-	return st
+	db, err := storage.OpenRecords(ctx, path, storage.RecordsOptions{Timeout: opts.Timeout, Logger: st.log, Errors: errs})
+	if err != nil {
+		return nil, fmt.Errorf("track: open %s: %w", path, err)
+	}
+	st.db = db
+	if err := db.Update(ctx, func(tx kv.Tx) error { return schema.Init(tx, ErrCorrupt) }); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("track: open %s: %w", path, err)
+	}
+	loc := opts.Blobs
+	if loc == "" {
+		loc = filepath.Dir(path)
+	}
+	bs, err := storage.OpenBlobs(ctx, loc, storage.BlobsOptions{Errors: blobErrs})
+	if err == nil {
+		err = storage.Register(ctx, bs, path, namespace)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("track: open %s: blobs %s: %w", path, loc, err)
+	}
+	st.blobs = bs
+	return st, nil
 }
 
-func (o Options) timeout() time.Duration {
-	switch {
-	case o.Timeout == 0:
-		return time.Second
-	case o.Timeout < 0:
-		return 0 // bbolt: wait indefinitely
-	}
-	return o.Timeout
-}
-
-// Close releases the database file (unless it came from OpenDB). Calls
-// after Close fail with ErrClosed; calls still running must finish first.
+// Close waits for the calls in flight and releases the database. Calls
+// after Close fail with ErrClosed. Close is idempotent.
 func (st *Store) Close() error {
-	if st.closed.Swap(true) {
-		return nil
-	}
-	if st.owned {
-		if err := st.db.Close(); err != nil {
-			return fmt.Errorf("track: close %s: %w", st.path, err)
-		}
+	if err := st.db.Close(); err != nil {
+		return fmt.Errorf("track: close %s: %w", st.path, err)
 	}
 	return nil
 }
 
-// Path returns the database file's path.
+// Path returns the database's location, as given to Open.
 func (st *Store) Path() string { return st.path }
 
-// Blobs returns the store that holds artifact content.
-func (st *Store) Blobs() BlobStore { return st.blobs }
+// BlobsLocation returns the location of the blob store that holds
+// artifact content.
+func (st *Store) BlobsLocation() string { return st.blobs.Location() }
 
-func openBolt(path string, timeout time.Duration, readOnly bool) (*bbolt.DB, error) {
-	db, err := bbolt.Open(path, 0o644, &bbolt.Options{
-		Timeout:      timeout,
-		ReadOnly:     readOnly,
-		FreelistType: bbolt.FreelistMapType,
-	})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w: gave up on %s after %v: %w", ErrLocked, path, timeout, err)
-		}
-		return nil, fmt.Errorf("track: open %s: %w", path, err)
+// deadline returns when a wait that starts now must give up (the zero
+// time: never).
+func (st *Store) deadline() time.Time {
+	if st.timeout < 0 {
+		return time.Time{}
 	}
-	return db, nil
-}
-
-// openShared opens the file for one Shared-mode call, through the gate
-// that keeps opens fair between processes (see enterGate).
-func openShared(path string, timeout time.Duration, write bool) (*bbolt.DB, error) {
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
-	}
-	release, err := enterGate(path, write, deadline)
-	if errors.Is(err, errGateTimeout) {
-		return nil, fmt.Errorf("%w: gave up on %s after %v: %w", ErrLocked, path, timeout, berrors.ErrTimeout)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("track: open %s: %w", path, err)
-	}
-	defer release()
-	if deadline.IsZero() {
-		return openBolt(path, 0, !write)
-	}
-	db, err := openBolt(path, max(time.Until(deadline), time.Millisecond), !write)
-	if errors.Is(err, ErrLocked) {
-		// Report the whole wait, not what was left of it.
-		return nil, fmt.Errorf("%w: gave up on %s after %v: %w", ErrLocked, path, timeout, berrors.ErrTimeout)
-	}
-	return db, err
-}
-
-// session shares one open of the file among the calls that overlap in
-// time in Shared mode. A read-only open serves readers; a writer waits
-// until it closes and then opens read-write (readers arriving meanwhile
-// wait too, so writers are not starved). The file is closed when the last
-// overlapping call ends.
-type session struct {
-	path    string
-	timeout time.Duration
-	log     *slog.Logger
-
-	mu      sync.Mutex
-	db      *bbolt.DB
-	rw      bool
-	refs    int
-	writers int           // writers waiting for the read-only open to end
-	idle    chan struct{} // closed when refs drops to zero
-}
-
-func (s *session) acquire(ctx context.Context, write bool) (*bbolt.DB, error) {
-	for {
-		s.mu.Lock()
-		if s.refs == 0 {
-			db, err := openShared(s.path, s.timeout, write)
-			if err != nil {
-				s.mu.Unlock()
-				return nil, err
-			}
-			s.db, s.rw, s.refs = db, write, 1
-			s.mu.Unlock()
-			s.log.LogAttrs(ctx, slog.LevelDebug, "track: opened", slog.String("path", s.path), slog.Bool("write", write))
-			return db, nil
-		}
-		if s.rw || (!write && s.writers == 0) {
-			s.refs++
-			db := s.db
-			s.mu.Unlock()
-			return db, nil
-		}
-		if write {
-			s.writers++
-		}
-		idle := s.idle
-		s.mu.Unlock()
-		var err error
-		select {
-		case <-idle:
-		case <-ctx.Done():
-			err = fmt.Errorf("track: waiting for the database: %w", ctx.Err())
-		}
-		if write {
-			s.mu.Lock()
-			s.writers--
-			s.mu.Unlock()
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-}
-
-func (s *session) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.refs--
-	if s.refs > 0 {
-		return
-	}
-	if err := s.db.Close(); err != nil {
-		s.log.Warn("track: close", slog.String("path", s.path), slog.Any("err", err))
-	}
-	s.db = nil
-	close(s.idle)
-	s.idle = make(chan struct{})
-}
-
-// acquire returns the database for one call and the function that ends
-// the call's hold on it.
-func (st *Store) acquire(ctx context.Context, write bool) (*bbolt.DB, func(), error) {
-	if st.closed.Load() {
-		return nil, nil, ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, fmt.Errorf("track: %w", err)
-	}
-	if st.sh == nil {
-		if write && st.db.IsReadOnly() {
-			return nil, nil, ErrReadOnly
-		}
-		return st.db, func() {}, nil
-	}
-	db, err := st.sh.acquire(ctx, write)
-	if err != nil {
-		return nil, nil, err
-	}
-	return db, st.sh.release, nil
+	return time.Now().Add(st.timeout)
 }
 
 // view runs fn in a read-only transaction.
 func (st *Store) view(ctx context.Context, fn func(*txn) error) error {
-	db, release, err := st.acquire(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return db.View(func(tx *bbolt.Tx) error { return fn(bind(st, tx)) })
+	return st.db.View(ctx, func(tx kv.Tx) error { return fn(bind(st, tx)) })
 }
 
 // update runs fn in a read-write transaction, committed if fn returns nil.
 func (st *Store) update(ctx context.Context, fn func(*txn) error) error {
-	db, release, err := st.acquire(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return db.Update(func(tx *bbolt.Tx) error { return fn(bind(st, tx)) })
+	return st.db.Update(ctx, func(tx kv.Tx) error { return fn(bind(st, tx)) })
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"math"
 
-	"go.etcd.io/bbolt"
+	"github.com/cairn-ml/cairn/internal/kv"
 )
 
 // entries iterates over index entries in order: each has an encoded value
@@ -16,7 +16,7 @@ type entries interface {
 // walker iterates over the entries of one column of one experiment's index
 // (or, for attributes.run_id, over the run bucket) with values in [lo, hi].
 type walker struct {
-	c       *bbolt.Cursor
+	c       kv.Cursor
 	prefix  []byte
 	lo, hi  []byte
 	desc    bool

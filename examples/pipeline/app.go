@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	bolterrors "go.etcd.io/bbolt/errors"
-
 	"github.com/cairn-ml/cairn/dataset"
 	"github.com/cairn-ml/cairn/registry"
 	"github.com/cairn-ml/cairn/track"
@@ -101,7 +99,6 @@ type app struct {
 	repo  *dataset.Repo
 	store *track.Store
 	reg   *registry.Registry
-	blobs *track.DirStore
 }
 
 func (a *app) now() time.Time {
@@ -155,8 +152,7 @@ func (a *app) openStores(create bool) error {
 	if err := a.mkdir(); err != nil {
 		return err
 	}
-	a.blobs = track.NewDirStore(a.dir)
-	st, err := track.OpenWith(path, track.Options{Shared: true, Timeout: a.env.timeout, Blobs: a.blobs, Now: a.env.now})
+	st, err := track.OpenWith(path, track.Options{Timeout: a.env.timeout, Now: a.env.now})
 	if err != nil {
 		return err
 	}
@@ -193,17 +189,13 @@ func explain(err error, dir string) string {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
-	case errors.Is(err, track.ErrLocked), errors.Is(err, registry.ErrLocked),
-		errors.Is(err, dataset.ErrLocked), errors.Is(err, bolterrors.ErrTimeout):
+	case errors.Is(err, track.ErrLocked), errors.Is(err, registry.ErrLocked), errors.Is(err, dataset.ErrLocked):
 		return fmt.Sprintf("the work folder %s is locked by another process that keeps it open; "+
 			"stop that process or use another -dir (%v)", dir, err)
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch),
-		errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrInvalidMapping):
-		return fmt.Sprintf("%s is damaged or is not a cairn database (%v); "+
-			"move it away to start over (the data versions in %s stay)",
-			filepath.Join(dir, dbFile), err, filepath.Join(dir, "datasets"))
 	case errors.Is(err, track.ErrCorrupt), errors.Is(err, registry.ErrCorrupt), errors.Is(err, dataset.ErrCorrupt):
-		return fmt.Sprintf("stored data in %s failed its check: %v", dir, err)
+		return fmt.Sprintf("stored data in %s is damaged or is not a cairn database (%v); "+
+			"move the damaged file away to start over (the data versions in %s stay unless the damage is there)",
+			dir, err, filepath.Join(dir, "datasets"))
 	}
 	return err.Error()
 }

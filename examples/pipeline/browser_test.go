@@ -31,7 +31,7 @@ func TestBrowser(t *testing.T) {
 	// The ids of the runs, and the paths of their pages, as the server's
 	// handlers make them.
 	ctx := context.Background()
-	st, err := track.OpenWith(filepath.Join(dir, dbFile), track.Options{Shared: true})
+	st, err := track.OpenWith(filepath.Join(dir, dbFile), track.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,6 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/cairn-ml/cairn/registry"
-	"github.com/cairn-ml/cairn/track"
 )
 
 // testEnv is the environment of the tests: a fixed code identity (so
@@ -300,10 +299,8 @@ func TestCorruptModelRetrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, err := track.NewDirStore(dir).Path(v.Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := strings.TrimPrefix(v.Digest, "sha256:")
+	path := filepath.Join(dir, "objects", h[:2], h[2:])
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -269,6 +269,32 @@ func ReadAll(ctx context.Context, s Store, d Digest, size int64, errs Errors) ([
 	return b, nil
 }
 
+// OpenChecked opens a blob and checks it before returning it: it reads
+// the blob through once (hashing it, and comparing its length with size
+// unless size is -1), then opens it again for the caller, whose reads are
+// verified as well. A blob that fails is an error wrapping the Corrupt
+// sentinel of errs, never bytes. It costs a second read; use it where
+// bytes must not be sent on before they are known good (a download).
+func OpenChecked(ctx context.Context, s Store, d Digest, size int64, errs Errors) (io.ReadCloser, error) {
+	rc, err := s.Open(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	var r io.Reader = CtxReader{Ctx: ctx, R: rc}
+	if size >= 0 {
+		r = io.LimitReader(r, size+1)
+	}
+	n, err := io.Copy(io.Discard, r)
+	rc.Close()
+	if err != nil {
+		return nil, err
+	}
+	if size >= 0 && n != size {
+		return nil, errs.Wrap(ErrCorrupt, fmt.Sprintf("blob %s has not %d bytes", d, size), nil)
+	}
+	return s.Open(ctx, d)
+}
+
 // CtxReader stops a copy when its context is done.
 type CtxReader struct {
 	Ctx context.Context

@@ -69,7 +69,7 @@ func Example_withTrack() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 	path := filepath.Join(dir, "cairn.db")
-	st, err := track.OpenWith(path, track.Options{Shared: true})
+	st, err := track.Open(path)
 	if err != nil {
 		log.Fatal(err)
 	}

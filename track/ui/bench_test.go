@@ -10,26 +10,18 @@ import (
 	"path/filepath"
 	"testing"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/cairn-ml/cairn/track"
 	"github.com/cairn-ml/cairn/track/ui"
 )
 
-// benchStore opens a Store on a bbolt file without fsync (the benchmarks
-// time the pages, not the disk).
+// benchStore opens a Store in a fresh folder.
 func benchStore(b *testing.B) *track.Store {
 	b.Helper()
-	dir := b.TempDir()
-	db, err := bbolt.Open(filepath.Join(dir, "cairn.db"), 0o600, &bbolt.Options{NoSync: true, NoFreelistSync: true})
+	st, err := track.Open(filepath.Join(b.TempDir(), "cairn.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { db.Close() })
-	st, err := track.OpenDB(db, track.Options{Blobs: track.NewDirStore(dir)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	b.Cleanup(func() { st.Close() })
 	return st
 }
 

@@ -149,7 +149,7 @@ func (h *Handler) storeError(rq *web.Request, what string, err error) {
 	var pe *track.ParseError
 	switch {
 	case errors.As(err, &pe):
-		h.site.FailWith(rq, &web.Problem{Status: http.StatusBadRequest, Message: pe.Msg, Input: pe.Input, Column: pe.Column})
+		h.site.FailWith(rq, &web.Problem{Status: http.StatusBadRequest, Message: strings.TrimPrefix(pe.Err.Error(), track.ErrBadQuery.Error()+": "), Input: pe.Input, Column: pe.Column})
 	case errors.Is(err, track.ErrNotFound), errors.Is(err, track.ErrInvalid):
 		h.site.Fail(rq, http.StatusNotFound, what+" not found")
 	case errors.Is(err, track.ErrBadPageToken), errors.Is(err, track.ErrBadQuery):

@@ -275,7 +275,7 @@ func (h *Handler) runs(rq *web.Request, expID string) {
 		if pe.Input != page.Filter || page.Filter == "" {
 			param = "order"
 		}
-		page.Error = &web.Problem{Status: http.StatusBadRequest, Message: pe.Msg, Param: param, Input: pe.Input, Column: pe.Column}
+		page.Error = &web.Problem{Status: http.StatusBadRequest, Message: strings.TrimPrefix(pe.Err.Error(), track.ErrBadQuery.Error()+": "), Param: param, Input: pe.Input, Column: pe.Column}
 		h.sortHeaders(&page, link)
 		page.Table = newTable(nil, page.attrs, nil, nil, allExps, true, nil)
 		h.site.Render(rq, http.StatusBadRequest, "runs", title, crumbs, page)

@@ -43,7 +43,7 @@ func record(t *testing.T) recorded {
 	now := time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); now = now.Add(2 * time.Second); return now }
-	st, err := track.OpenWith(path, track.Options{Now: clock, Shared: true})
+	st, err := track.OpenWith(path, track.Options{Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
