@@ -63,7 +63,8 @@
 // # Names
 //
 // Model names are 1 to 256 bytes of printable UTF-8, with no '/' or '@'
-// (the URI separators) and no space at either end. Alias names are 1 to
+// (the URI separators), no space at either end, and not "." or ".." (no
+// URL could reach their pages). Alias names are 1 to
 // 255 ASCII letters, digits, '_' and '-', as in MLflow; "latest" and
 // "v<N>" (any case) are reserved. Anything else is [ErrInvalid].
 //

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/cairn-ml/cairn/internal/ref"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // Ref is a parsed reference to one version of a registered model (see
@@ -105,7 +107,7 @@ func ParseURI(uri string) (name string, r Ref, err error) {
 	case suffix[0]|0x20 >= 'a' && suffix[0]|0x20 <= 'z' && ref.CheckAlias(suffix) == "" && !ref.Reserved(suffix):
 		return "", Ref{}, badRef(uri, `model stages are not supported; use an alias: "models:/`+name+"@"+strings.ToLower(suffix)+`"`)
 	}
-	return "", Ref{}, badRef(uri, "bad version "+strconv.Quote(suffix)+": "+why)
+	return "", Ref{}, badRef(uri, "bad version "+perr.Quote(suffix)+": "+why)
 }
 
 func checkURIName(uri, name string) error {

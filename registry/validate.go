@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cairn-ml/cairn/internal/perr"
 	"github.com/cairn-ml/cairn/internal/ref"
 )
 
@@ -29,11 +30,14 @@ const DefaultMaxModelBytes = 64 << 20
 // checkName reports whether s can name a registered model: 1 to
 // MaxNameLen bytes of printable UTF-8 (the ASCII space is the only space
 // allowed, and not at either end), with no '/' or '@', which models:/ URIs
-// use as separators.
+// use as separators, and not "." or "..", which a URL path cannot hold as
+// a segment (a dashboard's page for them would be unreachable).
 func checkName(s string) error {
 	switch {
 	case s == "":
 		return fmt.Errorf("%w: empty model name", ErrInvalid)
+	case s == "." || s == "..":
+		return fmt.Errorf("%w: model name %q is a path segment of its own", ErrInvalid, s)
 	case len(s) > MaxNameLen:
 		return fmt.Errorf("%w: model name is %d bytes, more than %d", ErrInvalid, len(s), MaxNameLen)
 	case !utf8.ValidString(s):
@@ -95,10 +99,10 @@ func parseDigest(d string) ([32]byte, error) {
 	var sum [32]byte
 	h, ok := strings.CutPrefix(d, "sha256:")
 	if !ok || len(h) != 64 || strings.ToLower(h) != h {
-		return sum, fmt.Errorf("%w: digest %q is not \"sha256:\" and 64 lower-case hex digits", ErrInvalid, d)
+		return sum, fmt.Errorf("%w: digest %s is not \"sha256:\" and 64 lower-case hex digits", ErrInvalid, perr.Quote(d))
 	}
 	if _, err := hex.Decode(sum[:], []byte(h)); err != nil {
-		return sum, fmt.Errorf("%w: digest %q is not \"sha256:\" and 64 lower-case hex digits", ErrInvalid, d)
+		return sum, fmt.Errorf("%w: digest %s is not \"sha256:\" and 64 lower-case hex digits", ErrInvalid, perr.Quote(d))
 	}
 	return sum, nil
 }

@@ -290,6 +290,8 @@ func TestValidation(t *testing.T) {
 		{"", "x", registry.RegisterOptions{Format: "f"}},
 		{"a/b", "x", registry.RegisterOptions{Format: "f"}},
 		{"a@b", "x", registry.RegisterOptions{Format: "f"}},
+		{".", "x", registry.RegisterOptions{Format: "f"}},
+		{"..", "x", registry.RegisterOptions{Format: "f"}},
 		{" a", "x", registry.RegisterOptions{Format: "f"}},
 		{"a\tb", "x", registry.RegisterOptions{Format: "f"}},
 		{"a\x00b", "x", registry.RegisterOptions{Format: "f"}},

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // The filter grammar is MLflow's search_runs grammar with OR and
@@ -221,6 +223,11 @@ type parser struct {
 }
 
 func (p *parser) errAt(pos int, format string, args ...any) *ParseError {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = perr.Clip(s) // a huge token is not repeated whole
+		}
+	}
 	return &ParseError{Input: p.in, Column: utf8.RuneCountInString(p.in[:pos]) + 1, Err: fmt.Errorf("%w: %s", ErrBadQuery, fmt.Sprintf(format, args...))}
 }
 
