@@ -3,6 +3,8 @@ package serve
 import (
 	"math"
 	"strconv"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // Validation errors stop being collected after maxErrors; the request
@@ -337,7 +339,7 @@ func (d *rowDecoder) objectRow(w *where) {
 		}
 		j, ok := d.v.index[string(k)]
 		if !ok {
-			name := string(k)
+			name := perr.Clip(string(k)) // a huge key is not repeated whole
 			if l.skip() {
 				x := w.key(name)
 				d.addErr(&x, "extra fields not permitted", "value_error.extra", nil)
@@ -376,7 +378,7 @@ func (d *rowDecoder) columns(w where) {
 		}
 		j, ok := d.v.index[string(k)]
 		if !ok {
-			name := string(k)
+			name := perr.Clip(string(k)) // a huge key is not repeated whole
 			if l.skip() {
 				x := w.key(name)
 				d.addErr(&x, "extra fields not permitted", "value_error.extra", nil)

@@ -27,15 +27,21 @@
 // # Mounting next to other handlers
 //
 // The Server answers every path it is given (unknown ones with a JSON 404),
-// so put it behind the more specific patterns of a mux of your own:
+// so put it behind the more specific patterns of a mux of your own. The
+// dashboards of track/ui and registry/ui write links that start with their
+// Options.Prefix, so they are mounted at that prefix as is, not stripped:
 //
+//	runs := trackui.New(st, trackui.Options{Prefix: "/ui/"})
+//	models := registryui.New(reg, registryui.Options{Prefix: "/ui/registry/", RunURL: runs.RunURL})
 //	mux := http.NewServeMux()
-//	mux.Handle("/ui/", http.StripPrefix("/ui", dashboard))
+//	mux.Handle("/ui/", runs)
+//	mux.Handle("/ui/registry/", models)
 //	mux.Handle("/", srv) // everything else: the inference routes
 //	err = serve.ListenAndServe(ctx, addr, mux, serve.HTTPOptions{})
 //
-// To put the inference routes under a prefix instead, mount
-// http.StripPrefix("/api", srv) at "/api/". [Server.Status] gives a
+// The inference routes are absolute paths (clients of KServe, TF Serving
+// and MLflow expect them there), so to put them under a prefix, strip it:
+// mount http.StripPrefix("/api", srv) at "/api/". [Server.Status] gives a
 // dashboard the state of every model.
 //
 // # Endpoints
@@ -50,10 +56,18 @@
 //	POST /v2/models/{name}/infer              tensors in; "probabilities" (FP64 [n, k]) and "label" (BYTES [n]) out
 //	     /v2/models/{name}/versions/{v}/...   the same three for any version (v: 3 or v3)
 //
-// An infer request gives either one tensor of shape [n, d] (any name, any
-// numeric datatype, data flat or nested, row-major) or one tensor per
-// feature, named by it, of shape [n] or [n, 1]. It may ask for only some
-// outputs and give an id, which the response echoes.
+// An infer request gives either one tensor of shape [n, d] (any name, data
+// flat or nested, row-major) or one tensor per feature, named by it, of
+// shape [n] or [n, 1]. It may ask for only some outputs and give an id,
+// which the response echoes. A tensor's datatype (matched in any case, as
+// KServe matches it) says what its data hold, and the data are checked
+// against it as a server that decodes them into that type must check them:
+// BOOL holds JSON true and false (read as 1 and 0); INT8, INT16, INT32,
+// INT64, UINT8, UINT16, UINT32 and UINT64 hold integers in their range
+// (17.99 or 128 is not an INT8: "value_error.datatype"); FP16, BF16, FP32
+// and FP64 hold numbers within their range, each rounded to the type's
+// precision (to nearest, ties to even) before the model sees it. BYTES and
+// unknown datatypes are refused ("value_error.datatype").
 //
 // A JSON route for people, as TensorFlow Serving has it:
 //
@@ -63,7 +77,11 @@
 // Instances are arrays of the features in the model's order, objects of
 // features by name, or ("inputs" in place of "instances") an object of
 // columns. The response has predictions (class names), labels (their
-// indexes), classes, probabilities and the model version.
+// indexes), classes, probabilities and the model version. KServe's v1 model
+// status is there too:
+//
+//	GET  /v1/models/{name}                     {"name": ..., "ready": true, "version": "3"}; 503 if not ready
+//	GET  /v1/models/{name}/versions/{v}        the same for a version
 //
 // MLflow scoring server (so that clients of `mlflow models serve` work
 // unchanged), for the default model (Options.DefaultModel):
@@ -77,7 +95,11 @@
 //
 //	GET /metrics         Prometheus text format: requests by route and code, a latency histogram
 //	                     per route, and per model the serving version, readiness, swaps, refused
-//	                     versions and rows predicted
+//	                     versions and rows predicted; the Go runtime's and the process's metrics
+//	                     under the Prometheus Go client's names (go_goroutines, go_memstats_*,
+//	                     go_gc_duration_seconds, process_cpu_seconds_total,
+//	                     process_resident_memory_bytes, process_open_fds, ...; the process ones
+//	                     on Linux)
 //	GET /openapi.json    OpenAPI 3.0 of all of the above, with the default model's features
 //
 // # Models on raw inputs
@@ -99,7 +121,9 @@
 // categories.
 //
 // Every answer that comes from a model version names it: in the Model-Name
-// and Model-Version headers, and as model_version in the body.
+// and Model-Version headers, and as model_version in the body. Every
+// answer carries X-Content-Type-Options: nosniff. Options.AccessLog, when
+// set, gets a record of every request; by default none is logged.
 //
 // # Model swaps
 //
@@ -143,7 +167,8 @@
 // The detail of a 422 lists every problem found (up to ten), each with its
 // location, as FastAPI does: {"detail": [{"loc": ["body", "instances", 0,
 // "mean radius"], "msg": "field required", "type": "value_error.missing"}]}.
-// Options.Redact keeps only the status and the types.
+// An error repeats at most about 64 bytes of any name or value taken from
+// the request. Options.Redact keeps only the status and the types.
 //
 // The Go methods return errors wrapping the package's sentinels
 // ([ErrNotFound], [ErrExists], [ErrInvalid], [ErrLoad], [ErrSchema],

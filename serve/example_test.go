@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/cairn-ml/cairn/linear"
 	"github.com/cairn-ml/cairn/registry"
+	registryui "github.com/cairn-ml/cairn/registry/ui"
 	"github.com/cairn-ml/cairn/serve"
 )
 
@@ -125,9 +125,16 @@ func ExampleServer_Follow() {
 	// boxes @champion version 2 swaps 1
 }
 
-// Serve next to a dashboard, with timeouts, until SIGTERM or Ctrl-C; the
-// requests in flight then finish before ListenAndServe returns.
+// Serve next to the registry's dashboard, with timeouts, until SIGTERM or
+// Ctrl-C; the requests in flight then finish before ListenAndServe
+// returns. The dashboard is mounted at its Prefix without stripping it:
+// its links start with the prefix.
 func ExampleListenAndServe() {
+	reg, err := registry.Open("cairn-data/cairn.db")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
 	srv, err := serve.New(serve.Options{})
 	if err != nil {
 		log.Fatal(err)
@@ -137,9 +144,7 @@ func ExampleListenAndServe() {
 		log.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/ui/", http.StripPrefix("/ui", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "dashboard")
-	})))
+	mux.Handle("/ui/", registryui.New(reg, registryui.Options{Prefix: "/ui/"}))
 	mux.Handle("/", srv)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

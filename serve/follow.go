@@ -47,8 +47,8 @@ var _ Registry = (*registry.Registry)(nil)
 // already served, ErrInvalid for a bad reference, ErrClosed after Close;
 // ctx bounds only the first load.
 func (s *Server) Follow(ctx context.Context, reg Registry, name, ref string) error {
-	if reg == nil || name == "" {
-		return fmt.Errorf("%w: Follow needs a registry and a model name", ErrInvalid)
+	if reg == nil || !routable(name) {
+		return fmt.Errorf("%w: Follow needs a registry and a model name a route can hold (not empty, \".\" or \"..\", no '/')", ErrInvalid)
 	}
 	r, err := registry.ParseRef(ref)
 	if err != nil {

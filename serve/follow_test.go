@@ -408,6 +408,13 @@ func TestLoadErrors(t *testing.T) {
 	if err := srv.Set("", 1, f.m1); !errors.Is(err, serve.ErrInvalid) {
 		t.Errorf("Set(no name) = %v, want ErrInvalid", err)
 	}
+	// Names no route can hold: their pages and predict routes would be
+	// unreachable.
+	for _, name := range []string{".", "..", "a/b"} {
+		if err := srv.Set(name, 1, f.m1); !errors.Is(err, serve.ErrInvalid) {
+			t.Errorf("Set(%q) = %v, want ErrInvalid", name, err)
+		}
+	}
 	if err := srv.Set("x", 1, nanModel{f.m1}); !errors.Is(err, serve.ErrLoad) {
 		t.Errorf("Set(NaN model) = %v, want ErrLoad", err)
 	}

@@ -381,14 +381,19 @@ func FuzzInvocationsCSV(f *testing.F) {
 }
 
 // FuzzInfer checks POST /v2/models/{name}/infer: 200 or a JSON error; a
-// 200 only for valid JSON, with outputs whose shapes agree with each
-// other and with the data.
+// 200 only for valid JSON whose tensors' data fit their datatypes
+// (checkDatatypes), with outputs whose shapes agree with each other and
+// with the data.
 func FuzzInfer(f *testing.F) {
 	for _, s := range []string{
 		`{"inputs":[{"name":"x","shape":[1,3],"datatype":"FP64","data":[1,2,3]}]}`,
 		`{"id":"7","inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[[1,2,3],[4,5,6]]}],"outputs":[{"name":"label"}]}`,
 		`{"inputs":[{"name":"a","shape":[1],"datatype":"FP64","data":[1]},{"name":"b","shape":[1],"datatype":"FP64","data":[2]},{"name":"c","shape":[1,1],"datatype":"INT32","data":[3]}]}`,
 		`{"inputs":[{"name":"x","shape":[1,3],"datatype":"BYTES","data":[1,2,3]}]}`, `{"inputs":[{"name":"x","shape":[1,3],"datatype":"FP64","data":[1,2]}]}`,
+		`{"inputs":[{"name":"x","shape":[1,3],"datatype":"BOOL","data":[true,false,true]}]}`,
+		`{"inputs":[{"name":"x","shape":[1,3],"datatype":"INT8","data":[17.99,-128,127]}]}`,
+		`{"inputs":[{"name":"x","shape":[1,3],"datatype":"uint8","data":[[0],[255],[256]]}]}`,
+		`{"inputs":[{"name":"x","shape":[1,3],"datatype":"FP16","data":[65519,1e-8,70000]}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -402,6 +407,7 @@ func FuzzInfer(f *testing.F) {
 		if !json.Valid(body) {
 			t.Fatalf("200 for invalid JSON %q", body)
 		}
+		checkDatatypes(t, body)
 		var got serve.InferResponse
 		if err := json.Unmarshal(res.body, &got); err != nil {
 			t.Fatalf("response %q: %v", res.body, err)
@@ -423,4 +429,55 @@ func FuzzInfer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkDatatypes fails unless every input tensor of an accepted infer
+// request holds values its datatype can hold: BOOL booleans, an integer
+// type integers in its range, a float type numbers within its range.
+func checkDatatypes(t *testing.T, body []byte) {
+	t.Helper()
+	var req struct {
+		Inputs []struct {
+			Datatype string
+			Data     any
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return // a shape the server reads differently (duplicate keys...); not checked
+	}
+	ranges := map[string][2]float64{
+		"UINT8": {0, 255}, "UINT16": {0, 65535}, "UINT32": {0, 4294967295}, "UINT64": {0, 0x1p64},
+		"INT8": {-128, 127}, "INT16": {-32768, 32767}, "INT32": {-2147483648, 2147483647}, "INT64": {-0x1p63, 0x1p63},
+		"FP16": {-65520, 65520}, "BF16": {-0x1.ffp127, 0x1.ffp127}, "FP32": {-math.MaxFloat32 * (1 + 0x1p-25), math.MaxFloat32 * (1 + 0x1p-25)},
+		"FP64": {-math.MaxFloat64, math.MaxFloat64},
+	}
+	var walk func(dt string, v any)
+	walk = func(dt string, v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, e := range v {
+				walk(dt, e)
+			}
+		case bool:
+			if dt != "BOOL" {
+				t.Fatalf("a boolean accepted in a %s tensor: %s", dt, body)
+			}
+		case json.Number:
+			f, err := strconv.ParseFloat(string(v), 64)
+			r, ok := ranges[dt]
+			switch {
+			case dt == "BOOL" || !ok:
+				t.Fatalf("number %s accepted in a %s tensor: %s", v, dt, body)
+			case err != nil || f < r[0] || f > r[1] || strings.HasPrefix(dt, "FP") && (f == r[0] || f == r[1]) && dt != "FP64":
+				t.Fatalf("%s accepted as %s: %s", v, dt, body)
+			case strings.Contains(dt, "INT") && (f != math.Trunc(f) || f == r[1] && (dt == "INT64" || dt == "UINT64")):
+				t.Fatalf("%s accepted as %s: %s", v, dt, body)
+			}
+		}
+	}
+	for _, in := range req.Inputs {
+		walk(strings.ToUpper(in.Datatype), in.Data)
+	}
 }

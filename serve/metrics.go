@@ -161,7 +161,7 @@ func (s *Server) appendMetrics(b []byte) []byte {
 		func(st *Status) float64 { return float64(st.Rows) })
 	gauge("cairn_serve_model_since_timestamp_seconds", "When the serving version started serving (Unix time).", "gauge",
 		func(st *Status) float64 { return float64(st.Since.UnixMilli()) / 1000 })
-	return b
+	return appendRuntimeMetrics(b)
 }
 
 // appendLabel writes a quoted label value, escaped as the text format

@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // mlflowKeys are the top-level keys of an MLflow scoring request, one of
@@ -171,10 +173,10 @@ func (d *rowDecoder) splitColumns(w where) []int {
 		case !ok && c == 0 && len(name) == 0:
 		case !ok:
 			x := w.index(c)
-			d.addErr(&x, "unknown column "+strconv.Quote(string(name)), "value_error.extra", nil)
+			d.addErr(&x, "unknown column "+perr.Quote(string(name)), "value_error.extra", nil)
 		case mark[j]:
 			x := w.index(c)
-			d.addErr(&x, "column "+strconv.Quote(string(name))+" appears twice", "value_error.duplicate", nil)
+			d.addErr(&x, "column "+perr.Quote(string(name))+" appears twice", "value_error.duplicate", nil)
 			j = -1
 		default:
 			mark[j] = true
@@ -276,10 +278,10 @@ func (d *rowDecoder) csvHeader(rec []string) []int {
 		case !ok && c == 0 && name == "":
 		case !ok:
 			x := w.index(c)
-			d.addErr(&x, "unknown column "+strconv.Quote(name), "value_error.extra", nil)
+			d.addErr(&x, "unknown column "+perr.Quote(string(name)), "value_error.extra", nil)
 		case mark[j]:
 			x := w.index(c)
-			d.addErr(&x, "column "+strconv.Quote(name)+" appears twice", "value_error.duplicate", nil)
+			d.addErr(&x, "column "+perr.Quote(string(name))+" appears twice", "value_error.duplicate", nil)
 			ok = false
 		default:
 			mark[j] = true

@@ -3,7 +3,10 @@ package serve
 import (
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // The outputs an infer request may ask for.
@@ -22,13 +25,94 @@ type tensorIn struct {
 	hasType    bool
 	hasData    bool
 	bytes      bool // datatype BYTES (a text input of a model with raw inputs)
+	dtype      int  // index in oipTypes, or -1
 	off, count int  // its values in sc.t
+	bools      int  // how many of them were JSON booleans (read as 1 and 0)
+	firstBool  int  // the index of the first boolean, or -1
+	firstNum   int  // the index of the first number, or -1
 }
 
-// numericTypes are the Open Inference Protocol datatypes an input may
-// have; the values are read as float64 whatever the type says.
-var numericTypes = [...]string{"FP64", "FP32", "FP16", "BF16", "INT64", "INT32", "INT16", "INT8",
-	"UINT64", "UINT32", "UINT16", "UINT8"}
+// oipType is an Open Inference Protocol tensor datatype an input may have,
+// and the values it holds.
+type oipType struct {
+	name string
+	// An integer type holds the integers from lo to hi (hi itself unless
+	// hiOpen), written rng; a float type (integer false) rounds each value
+	// to its precision (mant bits after the point, exponents down to emin)
+	// and overflows beyond max.
+	integer bool
+	lo, hi  float64
+	hiOpen  bool
+	rng     string
+	mant    int
+	emin    int
+	max     float64
+}
+
+// oipTypes are the datatypes of the Open Inference Protocol's tensor data
+// types table that hold numbers (BYTES holds text: a text input of a model
+// with raw inputs takes it; BF16 is the gRPC protocol's addition). BOOL
+// holds JSON true and false, read as 1 and 0.
+var oipTypes = [...]oipType{
+	{name: "BOOL"},
+	{name: "UINT8", integer: true, hi: math.MaxUint8, rng: "[0, 255]"},
+	{name: "UINT16", integer: true, hi: math.MaxUint16, rng: "[0, 65535]"},
+	{name: "UINT32", integer: true, hi: math.MaxUint32, rng: "[0, 4294967295]"},
+	{name: "UINT64", integer: true, hi: 0x1p64, hiOpen: true, rng: "[0, 18446744073709551615]"},
+	{name: "INT8", integer: true, lo: math.MinInt8, hi: math.MaxInt8, rng: "[-128, 127]"},
+	{name: "INT16", integer: true, lo: math.MinInt16, hi: math.MaxInt16, rng: "[-32768, 32767]"},
+	{name: "INT32", integer: true, lo: math.MinInt32, hi: math.MaxInt32, rng: "[-2147483648, 2147483647]"},
+	{name: "INT64", integer: true, lo: -0x1p63, hi: 0x1p63, hiOpen: true, rng: "[-9223372036854775808, 9223372036854775807]"},
+	{name: "FP16", mant: 10, emin: -14, max: 65504},
+	{name: "BF16", mant: 7, emin: -126, max: 0x1.fep127},
+	{name: "FP32", mant: 23, emin: -126, max: math.MaxFloat32},
+	{name: "FP64", mant: 52, emin: -1022, max: math.MaxFloat64},
+}
+
+const typeBOOL = 0
+
+// numericTypes lists the names of oipTypes, for /openapi.json.
+var numericTypes = func() (names [len(oipTypes)]string) {
+	for i, t := range oipTypes {
+		names[i] = t.name
+	}
+	return names
+}()
+
+// oipTypeIndex returns the index in oipTypes of datatype s, matched as
+// KServe matches it (in any case), or -1.
+func oipTypeIndex(s []byte) int {
+	for i, t := range oipTypes {
+		if len(s) == len(t.name) && strings.EqualFold(string(s), t.name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// check reports whether v is a value of type t and returns it as t holds
+// it: an integer type takes integers in its range (UINT64 and INT64 up to
+// 2^64 and 2^63 exclusive); a float type rounds v to its precision, to
+// nearest with ties to even as a conversion in C or numpy does, and
+// refuses a v that would overflow it.
+func (t *oipType) check(v float64) (float64, bool) {
+	if t.integer {
+		ok := v == math.Trunc(v) && v >= t.lo && (v < t.hi || v == t.hi && !t.hiOpen)
+		return v, ok
+	}
+	if t.mant == 52 || v == 0 || math.IsNaN(v) {
+		return v, true
+	}
+	a := math.Abs(v)
+	_, exp := math.Frexp(a) // a = f * 2^exp, f in [0.5, 1)
+	e := max(exp-1, t.emin)
+	ulp := math.Ldexp(1, e-t.mant)
+	r := math.RoundToEven(a/ulp) * ulp
+	if r > t.max {
+		return v, false
+	}
+	return math.Copysign(r, v), true
+}
 
 // oipRequest is what decodeOIP found besides the rows.
 type oipRequest struct {
@@ -125,7 +209,7 @@ func (d *rowDecoder) oipInputs() {
 			}
 			continue
 		}
-		d.sc.tensors = append(d.sc.tensors, tensorIn{feature: -1})
+		d.sc.tensors = append(d.sc.tensors, tensorIn{feature: -1, dtype: -1, firstBool: -1, firstNum: -1})
 		d.oipTensor(&d.sc.tensors[t], wt)
 	}
 	if l.err == nil && len(d.sc.tensors) == 0 {
@@ -176,12 +260,15 @@ func (d *rowDecoder) oipTensor(in *tensorIn, w where) {
 				continue
 			}
 			s, ok := l.str()
-			if ok && d.v.typed != nil && isBytesType(s) {
+			if !ok {
+				continue
+			}
+			if d.v.typed != nil && isBytesType(s) {
 				in.bytes = true
 				continue
 			}
-			if ok && !isNumericType(s) {
-				d.addErr(&x, "unsupported datatype "+strconv.Quote(string(s))+": want a numeric type such as FP64 or FP32", "value_error.datatype", nil)
+			if in.dtype = oipTypeIndex(s); in.dtype < 0 {
+				d.addErr(&x, "unsupported datatype "+perr.Quote(string(s))+": want BOOL, an integer type (INT8 to INT64, UINT8 to UINT64) or a float type (FP16, BF16, FP32, FP64)", "value_error.datatype", nil)
 			}
 		case "shape":
 			in.hasShape = true
@@ -189,7 +276,7 @@ func (d *rowDecoder) oipTensor(in *tensorIn, w where) {
 		case "data":
 			in.hasData = true
 			in.off = len(d.sc.t)
-			d.oipData(w.key("data"), 0, in.off)
+			d.oipData(w.key("data"), 0, in)
 			in.count = len(d.sc.t) - in.off
 		default:
 			l.skip()
@@ -207,15 +294,49 @@ func (d *rowDecoder) oipTensor(in *tensorIn, w where) {
 			d.addErr(&x, "field required", "value_error.missing", nil)
 		}
 	}
+	if in.hasData && in.dtype >= 0 {
+		d.oipCheckType(in, w.key("data"))
+	}
 }
 
-func isNumericType(s []byte) bool {
-	for _, t := range numericTypes {
-		if string(s) == t {
-			return true
-		}
+// oipCheckType checks the values of tensor in against its datatype, as a
+// server that decodes them into that type must (KServe converts them with
+// numpy, which would truncate 17.99 to 17 for INT8, or wrap 300 to 44):
+// BOOL takes JSON booleans only, the integer types integers in their range,
+// the float types numbers within their range, rounded to their precision.
+// The first value that does not fit is reported. A NaN is a missing value
+// (null) or a string of a model with raw inputs, which oipTyped checks.
+func (d *rowDecoder) oipCheckType(in *tensorIn, w where) {
+	t := &oipTypes[in.dtype]
+	switch {
+	case in.dtype == typeBOOL && in.firstNum >= 0:
+		x := w.index(in.firstNum)
+		d.addErr(&x, "value is not a valid boolean: the datatype is BOOL", "type_error.bool", nil)
+		return
+	case in.dtype == typeBOOL:
+		return
+	case in.firstBool >= 0:
+		x := w.index(in.firstBool)
+		d.addErr(&x, "value is a boolean: the datatype is "+t.name+", not BOOL", "type_error.float", nil)
+		return
 	}
-	return false
+	vals := d.sc.t[in.off : in.off+in.count]
+	for i, v := range vals {
+		if math.IsNaN(v) && d.v.typed != nil {
+			continue
+		}
+		r, ok := t.check(v)
+		if !ok {
+			x := w.index(i)
+			msg := "value overflows " + t.name + ": want a number of at most " + strconv.FormatFloat(t.max, 'g', 5, 64) + " in magnitude"
+			if t.integer {
+				msg = "value is not a valid " + t.name + ": want an integer in " + t.rng
+			}
+			d.addErr(&x, msg, "value_error.datatype", map[string]any{"datatype": t.name})
+			return
+		}
+		vals[i] = r
+	}
 }
 
 func (d *rowDecoder) oipShape(in *tensorIn, w where) {
@@ -264,8 +385,11 @@ func (d *rowDecoder) oipShape(in *tensorIn, w where) {
 	}
 }
 
-// oipData reads tensor data, flat or nested, appending the values to sc.t.
-func (d *rowDecoder) oipData(w where, depth, off int) {
+// oipData reads the data of tensor in, flat or nested, appending the values
+// to sc.t. A JSON boolean is read as 1 or 0 and counted in in.bools, for
+// oipCheckType to accept (BOOL) or refuse (any other datatype).
+func (d *rowDecoder) oipData(w where, depth int, in *tensorIn) {
+	off := in.off
 	l := d.l
 	if l.kind() != kindArray {
 		if l.skip() {
@@ -278,6 +402,12 @@ func (d *rowDecoder) oipData(w where, depth, off int) {
 		l.skip()
 		return
 	}
+	// (The first number's index is kept for a BOOL tensor's error.)
+	number := func(i int) {
+		if in.firstNum < 0 {
+			in.firstNum = i - off
+		}
+	}
 	limit := d.max * d.v.d
 	// A list of plain numbers in one pass (fastArray), into room for as
 	// many as the rest of the body can hold, up to the limit.
@@ -289,6 +419,9 @@ func (d *rowDecoder) oipData(w where, depth, off int) {
 			t = nt
 		}
 		if n, end, ok := fastArray(l.b, l.i, t[len(t):len(t)+room], nil); ok {
+			if n > 0 {
+				number(len(t))
+			}
 			d.sc.t = t[:len(t)+n]
 			l.i = end
 			return
@@ -309,6 +442,7 @@ func (d *rowDecoder) oipData(w where, depth, off int) {
 			return
 		}
 		n := len(d.sc.t)
+		number(n)
 		d.sc.t = append(d.sc.t, f)
 		if f > math.MaxFloat64 || f < -math.MaxFloat64 {
 			d.valueErr(&w, n-off, "", "value is not a finite number (it overflows float64)", "value_error.number.not_finite")
@@ -324,13 +458,32 @@ func (d *rowDecoder) oipData(w where, depth, off int) {
 	}
 	for l.more(&first, ']') {
 		if l.peek() == '[' {
-			d.oipData(w, depth+1, off)
+			d.oipData(w, depth+1, in)
 			continue
 		}
 		i := len(d.sc.t)
 		if i >= limit {
 			d.tooMany(&w)
 			return
+		}
+		if l.kind() == kindBool {
+			v := 0.0
+			switch {
+			case l.literal("true"):
+				v = 1
+			case l.literal("false"):
+			default:
+				l.unexpected("a value")
+				return
+			}
+			d.sc.t = append(d.sc.t, v)
+			if in.bools++; in.firstBool < 0 {
+				in.firstBool = i - off
+			}
+			continue
+		}
+		if l.kind() == kindNumber {
+			number(i)
 		}
 		d.sc.t = append(d.sc.t, 0)
 		if d.v.typed != nil {
@@ -389,7 +542,7 @@ func (d *rowDecoder) oipOutputs() int {
 			case string(s) == "label":
 				want |= outLabel
 			default:
-				d.addErr(&x, "unknown output "+strconv.Quote(string(s))+": the outputs are \"probabilities\" and \"label\"", "value_error.output", nil)
+				d.addErr(&x, "unknown output "+perr.Quote(string(s))+": the outputs are \"probabilities\" and \"label\"", "value_error.output", nil)
 			}
 		}
 		if !named && l.err == nil {

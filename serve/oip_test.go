@@ -2,6 +2,8 @@ package serve_test
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,11 +16,27 @@ import (
 
 // wantInfer builds the infer response for rows of the data set.
 func wantInfer(id string, wantProba, wantLabel bool, rows ...int) serve.InferResponse {
+	return wantInferAs(nil, id, wantProba, wantLabel, rows...)
+}
+
+// wantInferAs is wantInfer for rows whose values are first rounded by
+// round (nil: kept as they are), as a datatype narrower than FP64 rounds
+// them.
+func wantInferAs(round func(float64) float64, id string, wantProba, wantLabel bool, rows ...int) serve.InferResponse {
 	f := fixtures()
 	want := serve.InferResponse{ModelName: "bc", ModelVersion: "1", ID: id, Outputs: []serve.OutputTensor{}}
 	var probs, labels []any
 	for _, i := range rows {
-		p := proba(f.m1, i)
+		x := slices.Clone(row(i))
+		for j := range x {
+			if round != nil {
+				x[j] = round(x[j])
+			}
+		}
+		p := make([]float64, 2)
+		if err := f.m1.PredictProbaInto(p, x); err != nil {
+			panic(err)
+		}
 		probs = append(probs, p[0], p[1])
 		l := 0
 		if p[1] > p[0] {
@@ -82,7 +100,10 @@ func TestInfer(t *testing.T) {
 		{"one row, flat", p, `{"inputs":[` + tensor("input-0", "FP64", []int{1, 30}, flat(0)) + `]}`, wantInfer("", true, true, 0)},
 		{"nested", p, `{"inputs":[` + tensor("x", "FP64", []int{2, 30}, rowsJSON(2)) + `]}`, wantInfer("", true, true, 0, 1)},
 		{"FP32 and parameters", p, `{"parameters":{"a":1},"inputs":[` + strings.Replace(tensor("input", "FP32", []int{3, 30}, flat(0, 1, 2)), `{`, `{"parameters":{"content_type":"np"},`, 1) + `]}`,
-			wantInfer("", true, true, 0, 1, 2)},
+			wantInferAs(toFP32, "", true, true, 0, 1, 2)},
+		{"fp32 in lower case, as KServe takes it", p, `{"inputs":[` + tensor("input", "fp32", []int{1, 30}, flat(3)) + `]}`,
+			wantInferAs(toFP32, "", true, true, 3)},
+		{"FP16", p, `{"inputs":[` + tensor("input", "FP16", []int{1, 30}, flat(5)) + `]}`, wantInferAs(toFP16, "", true, true, 5)},
 		{"data before shape", p, `{"inputs":[{"data":` + flat(4) + `,"datatype":"FP64","shape":[1,30],"name":"in"}]}`, wantInfer("", true, true, 4)},
 		{"a tensor per feature", p, `{"inputs":[` + perFeature(false, 5, 6) + `]}`, wantInfer("", true, true, 5, 6)},
 		{"a column tensor per feature", p, `{"inputs":[` + perFeature(true, 7) + `]}`, wantInfer("", true, true, 7)},
@@ -206,4 +227,94 @@ func TestOIPMetadataAndHealth(t *testing.T) {
 	if res := do(t, empty, "GET", "/v2/health/ready", "", ""); res.code != 503 {
 		t.Errorf("ready with no models = %d, want 503", res.code)
 	}
+}
+
+func toFP32(v float64) float64 { return float64(float32(v)) }
+
+// toFP16 rounds v to IEEE half precision (|v| <= 65504 here): to nearest,
+// ties to even, by way of float32, whose 13 extra bits of mantissa are
+// rounded off with the carry trick (exact for normal halves; the data set
+// has no value below 2^-14 other than 0).
+func toFP16(v float64) float64 {
+	if v == 0 || math.Abs(v) < 0x1p-14 {
+		return v // not used for subnormal halves
+	}
+	b := math.Float32bits(float32(v))
+	b += 0xfff + (b>>13)&1
+	return float64(math.Float32frombits(b &^ 0x1fff))
+}
+
+// TestInferDatatypes checks each datatype's values as a server that decodes
+// them into that type must: before, every datatype's data was scored as
+// float64 whatever it said (INT8 with 17.99, BOOL with 0.5, BYTES).
+func TestInferDatatypes(t *testing.T) {
+	srv := newServer(t, serve.Options{})
+	const p = "/v2/models/bc/infer"
+	// data returns 30 values: v then 29 ones.
+	data := func(v string) string { return "[" + v + strings.Repeat(",1", 29) + "]" }
+	one := func(dt, v string) string { return `{"inputs":[` + tensor("x", dt, []int{1, 30}, data(v)) + `]}` }
+	bools := "[true" + strings.Repeat(",false", 29) + "]"
+	for _, tc := range []struct {
+		name, body string
+		want       []float64 // the row the model must see; nil: 422
+		errType    string
+	}{
+		{"INT8", one("INT8", "-128"), append([]float64{-128}, ones(29)...), ""},
+		{"INT8 fraction", one("INT8", "17.99"), nil, "value_error.datatype"},
+		{"INT8 above", one("INT8", "128"), nil, "value_error.datatype"},
+		{"INT8 below", one("INT8", "-129"), nil, "value_error.datatype"},
+		{"UINT8 255", one("UINT8", "255"), append([]float64{255}, ones(29)...), ""},
+		{"UINT8 negative", one("UINT8", "-1"), nil, "value_error.datatype"},
+		{"UINT16 above", one("UINT16", "65536"), nil, "value_error.datatype"},
+		{"INT32 integral float", one("INT32", "7.0"), append([]float64{7}, ones(29)...), ""},
+		{"UINT32 above", one("UINT32", "4294967296"), nil, "value_error.datatype"},
+		{"INT64 2^63", one("INT64", "9223372036854775808"), nil, "value_error.datatype"},
+		{"INT64 -2^63", one("INT64", "-9223372036854775808"), append([]float64{-0x1p63}, ones(29)...), ""},
+		{"UINT64 2^64", one("UINT64", "18446744073709551616"), nil, "value_error.datatype"},
+		{"FP16 overflow", one("FP16", "65520"), nil, "value_error.datatype"},
+		{"FP16 max", one("FP16", "65519"), append([]float64{65504}, ones(29)...), ""},
+		{"FP16 rounds", one("FP16", "0.1"), append([]float64{0.0999755859375}, ones(29)...), ""},
+		{"FP16 subnormal", one("FP16", "1e-7"), append([]float64{0x1p-24 * 2}, ones(29)...), ""},
+		{"BF16 rounds", one("BF16", "1.00390625"), append([]float64{1}, ones(29)...), ""},
+		{"FP32 overflow", one("FP32", "1e39"), nil, "value_error.datatype"},
+		{"FP32 rounds", one("FP32", "0.1"), append([]float64{float64(float32(0.1))}, ones(29)...), ""},
+		{"FP64 keeps", one("FP64", "0.1"), append([]float64{0.1}, ones(29)...), ""},
+		{"BOOL", `{"inputs":[` + tensor("x", "BOOL", []int{1, 30}, bools) + `]}`, append([]float64{1}, make([]float64, 29)...), ""},
+		{"BOOL with a number", one("BOOL", "true"), nil, "type_error.bool"},
+		{"a boolean in FP64", one("FP64", "true"), nil, "type_error.float"},
+		{"BYTES", one("BYTES", "1"), nil, "value_error.datatype"},
+		{"unknown datatype", one("FLOAT", "1"), nil, "value_error.datatype"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := do(t, srv, "POST", p, "application/json", tc.body)
+			if tc.want == nil {
+				if res.code != 422 {
+					t.Fatalf("POST %s = %d %s, want 422", tc.body, res.code, res.body)
+				}
+				if diff := cmp.Diff([]string{tc.errType}, errTypes(t, res.body)); diff != "" {
+					t.Errorf("error types (-want +got):\n%s\nbody %s", diff, res.body)
+				}
+				return
+			}
+			if res.code != 200 {
+				t.Fatalf("POST %s = %d %s, want 200", tc.body, res.code, res.body)
+			}
+			want := make([]float64, 2)
+			if err := fixtures().m1.PredictProbaInto(want, tc.want); err != nil {
+				t.Fatal(err)
+			}
+			got := decode[serve.InferResponse](t, res.body).Outputs[0].Data
+			if diff := cmp.Diff([]any{want[0], want[1]}, got); diff != "" {
+				t.Errorf("probabilities (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func ones(n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = 1
+	}
+	return v
 }

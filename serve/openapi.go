@@ -91,7 +91,7 @@ func (s *Server) openAPIDoc() obj {
 			responses["404"] = errResp
 			responses["503"] = errResp
 		}
-		if id == rReady || id == rModelReady || id == rModelReadyVersion || id == rPing || id == rHealth {
+		if id == rReady || id == rModelReady || id == rModelReadyVersion || id == rStatusV1 || id == rStatusV1Version || id == rPing || id == rHealth {
 			responses["503"] = obj{"description": "Not ready"}
 		}
 		op["responses"] = responses
@@ -204,6 +204,8 @@ func schemas(v *version, maxBatch int) obj {
 		"ModelMetadata": obj{"type": "object", "properties": obj{"name": str, "version": str, "versions": strs, "platform": str,
 			"inputs": obj{"type": "array", "items": tensorSchema}, "outputs": obj{"type": "array", "items": tensorSchema}, "features": strs, "classes": strs}},
 		"ModelReady": obj{"type": "object", "properties": obj{"name": str, "version": str, "ready": obj{"type": "boolean"}}},
-		"Ping":       obj{"type": "object", "properties": obj{"status": str, "model_name": str, "model_version": str}},
+		"ModelStatusV1": obj{"type": "object", "properties": obj{"name": str, "version": str, "ready": obj{"type": "boolean"}},
+			"description": "KServe's v1 model status: name and ready (version is cairn's addition)"},
+		"Ping": obj{"type": "object", "properties": obj{"status": str, "model_name": str, "model_version": str}},
 	}
 }

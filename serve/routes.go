@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // route is one endpoint: its ServeMux pattern and what /openapi.json says
@@ -33,6 +35,8 @@ const (
 	rInferVersion
 	rPredict
 	rPredictVersion
+	rStatusV1
+	rStatusV1Version
 	rInvocations
 	rPing
 	rHealth
@@ -55,6 +59,8 @@ var routes = [numRoutes]route{
 	rInferVersion:      {"POST /v2/models/{name}/versions/{version}/infer", oipTag, "Predict with a version of a model.", "InferRequest", "InferResponse"},
 	rPredict:           {"POST /v1/models/{spec}", "JSON", "POST /v1/models/{name}:predict: predict with the version a model serves.", "PredictRequest", "PredictResponse"},
 	rPredictVersion:    {"POST /v1/models/{name}/versions/{spec}", "JSON", "POST /v1/models/{name}/versions/{version}:predict: predict with a version of a model.", "PredictRequest", "PredictResponse"},
+	rStatusV1:          {"GET /v1/models/{name}", "JSON", "Model status, as KServe's v1 protocol has it: whether the model serves a version (503 if not).", "", "ModelStatusV1"},
+	rStatusV1Version:   {"GET /v1/models/{name}/versions/{version}", "JSON", "Whether a version of a model can serve (TensorFlow Serving's versioned status path).", "", "ModelStatusV1"},
 	rInvocations:       {"POST /invocations", "MLflow", "MLflow scoring: predict with the default model (JSON or text/csv).", "InvocationsRequest", "InvocationsResponse"},
 	rPing:              {"GET /ping", "MLflow", "MLflow health check: 200 when the default model serves.", "", "Ping"},
 	rHealth:            {"GET /health", "MLflow", "MLflow health check (same as /ping).", "", "Ping"},
@@ -84,6 +90,8 @@ func (s *Server) handler(id routeID) func(http.ResponseWriter, *http.Request) in
 		return s.infer
 	case rPredict, rPredictVersion:
 		return s.predictV1
+	case rStatusV1, rStatusV1Version:
+		return s.statusV1
 	case rInvocations:
 		return s.invocations
 	case rPing, rHealth:
@@ -196,6 +204,27 @@ func (s *Server) modelReady(w http.ResponseWriter, r *http.Request) int {
 	return s.writeValue(w, 200, v, map[string]any{"name": m.name, "version": v.numText, "ready": true})
 }
 
+// statusV1 answers GET /v1/models/{name} as KServe's v1 protocol does:
+// {"name": ..., "ready": true} (with the version, which KServe leaves
+// out), 503 with ready false when the model serves no version, 404 for an
+// unknown model. GET on a predict path is 405.
+func (s *Server) statusV1(w http.ResponseWriter, r *http.Request) int {
+	name, ver := r.PathValue("name"), r.PathValue("version")
+	if strings.HasSuffix(name, ":predict") || strings.HasSuffix(ver, ":predict") {
+		w.Header().Set("Allow", "POST")
+		return s.writeErr(w, r, nil, &reqError{status: 405, msg: "method " + r.Method + " not allowed: use POST",
+			typ: "method_not_allowed", loc: []any{"method"}}, false)
+	}
+	m, v, e := s.lookup(r.Context(), name, ver)
+	if e != nil && e.status != 503 && e.status != 500 {
+		return s.writeErr(w, r, v, e, false)
+	}
+	if e != nil {
+		return s.writeValue(w, 503, nil, map[string]any{"name": m.name, "ready": false})
+	}
+	return s.writeValue(w, 200, v, map[string]any{"name": m.name, "version": v.numText, "ready": true})
+}
+
 func (s *Server) infer(w http.ResponseWriter, r *http.Request) int {
 	m, v, e := s.lookup(r.Context(), r.PathValue("name"), r.PathValue("version"))
 	if e != nil {
@@ -267,7 +296,7 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) int {
 	csv := strings.EqualFold(ct, "text/csv")
 	if !csv && ct != "" && !strings.EqualFold(ct, "application/json") {
 		return s.writeErr(w, r, v, &reqError{status: http.StatusUnsupportedMediaType,
-			msg: "content type " + ct + " is not supported: use application/json or text/csv",
+			msg: "content type " + perr.Quote(ct) + " is not supported: use application/json or text/csv",
 			typ: "value_error.content_type", loc: []any{"header", "Content-Type"}}, true)
 	}
 	sc := s.getScratch()
@@ -338,5 +367,5 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) int {
 		return s.writeErr(w, r, nil, &reqError{status: 405, msg: "method " + r.Method + " not allowed: use " + strings.Join(allow, ", "),
 			typ: "method_not_allowed", loc: []any{"method"}}, false)
 	}
-	return s.writeErr(w, r, nil, &reqError{status: 404, msg: "not found: " + r.URL.Path, typ: "not_found", loc: []any{"path"}}, false)
+	return s.writeErr(w, r, nil, &reqError{status: 404, msg: "not found: " + perr.Clip(r.URL.Path), typ: "not_found", loc: []any{"path"}}, false)
 }

@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/cairn-ml/cairn/registry"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // Defaults for the zero Options.
@@ -39,6 +42,12 @@ type Options struct {
 	// Warn) and, at Debug level, every request that fails. Nil means a
 	// logger that discards everything.
 	Logger *slog.Logger
+	// AccessLog, when not nil, receives one Info record per request once
+	// it is answered: "serve: request" with method, path, status, bytes
+	// (of the response body), duration, remote (the client's address)
+	// and, when a model answered, model and version. Nil (the default)
+	// logs no requests.
+	AccessLog *slog.Logger
 	// Decode turns registry bytes into a Predictor, given the version's
 	// format. Nil means DecodeLinear.
 	Decode func(format string, b []byte) (Predictor, error)
@@ -108,6 +117,7 @@ type Server struct {
 	wg     sync.WaitGroup
 
 	hdrJSON, hdrText []string // Content-Type values shared by every response
+	hdrNoSniff       []string // X-Content-Type-Options, on every response
 }
 
 // model is one served name: the version it serves now, the versions it
@@ -157,11 +167,12 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		mux:     http.NewServeMux(),
-		hdrJSON: []string{"application/json"},
-		hdrText: []string{"text/plain; charset=utf-8"},
+		opts:       opts,
+		log:        opts.Logger,
+		mux:        http.NewServeMux(),
+		hdrJSON:    []string{"application/json"},
+		hdrText:    []string{"text/plain; charset=utf-8"},
+		hdrNoSniff: []string{"nosniff"},
 	}
 	s.pool.New = func() any { return new(scratch) }
 	s.models.Store(&map[string]*model{})
@@ -170,11 +181,55 @@ func New(opts Options) (*Server, error) {
 		h := s.handler(id)
 		s.mux.HandleFunc(routes[id].pattern, func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			code := h(w, r)
+			// Every body the server writes is JSON or text: no browser
+			// may sniff it into HTML.
+			w.Header()["X-Content-Type-Options"] = s.hdrNoSniff
+			if s.opts.AccessLog == nil {
+				s.met.observe(id, h(w, r), start)
+				return
+			}
+			cw := &countingWriter{ResponseWriter: w}
+			code := h(cw, r)
 			s.met.observe(id, code, start)
+			s.logAccess(r, cw, code, start)
 		})
 	}
 	return s, nil
+}
+
+// countingWriter counts the bytes of a response body, for the access log.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap returns the ResponseWriter it wraps, for http.ResponseController.
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logAccess writes the access log record of a request answered with code.
+func (s *Server) logAccess(r *http.Request, w *countingWriter, code int, start time.Time) {
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", code),
+		slog.Int64("bytes", w.n),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("remote", r.RemoteAddr),
+	}
+	h := w.Header()
+	if name := h["Model-Name"]; len(name) == 1 {
+		attrs = append(attrs, slog.String("model", name[0]))
+		if v := h["Model-Version"]; len(v) == 1 {
+			attrs = append(attrs, slog.String("version", v[0]))
+		}
+	}
+	s.opts.AccessLog.LogAttrs(r.Context(), slog.LevelInfo, "serve: request", attrs...)
 }
 
 // ServeHTTP routes a request to its endpoint (see the package doc for the
@@ -200,11 +255,12 @@ func (s *Server) putScratch(sc *scratch) {
 // Predictor that fails is refused with an error wrapping ErrLoad (and
 // ErrSchema for changed features or classes), and the model keeps its
 // version. Setting a number again replaces what it named. Set fails with
-// ErrInvalid for an empty name, a version below 1, a nil Predictor or a
-// model that follows a registry, and with ErrClosed after Close.
+// ErrInvalid for a name no route can hold (empty, "." or "..", or with a
+// '/'), a version below 1, a nil Predictor or a model that follows a
+// registry, and with ErrClosed after Close.
 func (s *Server) Set(name string, number int, p Predictor) error {
-	if name == "" || number < 1 || p == nil {
-		return fmt.Errorf("%w: Set(%q, %d, %v)", ErrInvalid, name, number, p)
+	if !routable(name) || number < 1 || p == nil {
+		return fmt.Errorf("%w: Set(%s, %d, %v)", ErrInvalid, perr.Quote(name), number, p)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -239,6 +295,12 @@ func (s *Server) Set(name string, number int, p Predictor) error {
 	m.mu.Unlock()
 	s.swapIn(m, v, true)
 	return nil
+}
+
+// routable reports whether name can be the {name} segment of a route: not
+// empty, not "." or ".." (which URL paths resolve away) and without '/'.
+func routable(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.Contains(name, "/")
 }
 
 // addModel adds m to the map (under s.mu).
@@ -404,13 +466,13 @@ func (s *Server) lookup(ctx context.Context, name, verText string) (*model, *ver
 	if verText == "" {
 		v := m.cur.Load()
 		if v == nil {
-			return m, nil, &reqError{status: 503, msg: "model " + name + " has no version loaded", typ: "model_not_ready", loc: []any{"path", "name"}}
+			return m, nil, &reqError{status: 503, msg: "model " + perr.Clip(name) + " has no version loaded", typ: "model_not_ready", loc: []any{"path", "name"}}
 		}
 		return m, v, nil
 	}
 	n, ok := parseVersion(verText)
 	if !ok {
-		return m, nil, &reqError{status: 404, msg: "model " + name + " has no version " + verText, typ: "not_found", loc: []any{"path", "version"}}
+		return m, nil, &reqError{status: 404, msg: "model " + perr.Clip(name) + " has no version " + perr.Clip(verText), typ: "not_found", loc: []any{"path", "version"}}
 	}
 	v, err := s.versionOf(ctx, m, n)
 	if err != nil {
@@ -420,7 +482,7 @@ func (s *Server) lookup(ctx context.Context, name, verText string) (*model, *ver
 }
 
 func (s *Server) notFound(name string) *reqError {
-	return &reqError{status: 404, msg: "model " + name + " not found", typ: "not_found", loc: []any{"path", "name"}}
+	return &reqError{status: 404, msg: "model " + perr.Clip(name) + " not found", typ: "not_found", loc: []any{"path", "name"}}
 }
 
 // parseVersion reads "3" or "v3".

@@ -16,6 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cairn-ml/cairn/linear"
+	"github.com/cairn-ml/cairn/registry"
+	registryui "github.com/cairn-ml/cairn/registry/ui"
 	"github.com/cairn-ml/cairn/serve"
 )
 
@@ -144,17 +146,20 @@ func TestRouting(t *testing.T) {
 	}
 }
 
-// TestMount puts the server next to another handler, as a program that
-// serves a dashboard does.
+// TestMount puts the server next to the registry's dashboard, mounted at
+// its Prefix as the package doc says (not stripped: the doc used to strip
+// it, which broke every link the dashboard writes).
 func TestMount(t *testing.T) {
 	srv := newServer(t, serve.Options{})
 	mux := http.NewServeMux()
-	mux.Handle("/ui/", http.StripPrefix("/ui", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "dashboard "+r.URL.Path)
-	})))
+	mux.Handle("/ui/", registryui.New(openReg(t, registry.Options{}), registryui.Options{Prefix: "/ui/"}))
 	mux.Handle("/", srv)
-	if res := do(t, mux, "GET", "/ui/models", "", ""); res.code != 200 || string(res.body) != "dashboard /models" {
-		t.Errorf("GET /ui/models = %d %s", res.code, res.body)
+	res := do(t, mux, "GET", "/ui/", "", "")
+	if res.code != 200 || !strings.Contains(string(res.body), `href="/ui/models/bc"`) {
+		t.Fatalf("GET /ui/ = %d, want 200 with a link to /ui/models/bc: %.500s", res.code, res.body)
+	}
+	if res := do(t, mux, "GET", "/ui/models/bc", "", ""); res.code != 200 {
+		t.Errorf("GET /ui/models/bc (the dashboard's own link) = %d", res.code)
 	}
 	if res := do(t, mux, "POST", "/v1/models/bc:predict", "", `{"instances":[`+rowJSON(0)+`]}`); res.code != 200 {
 		t.Errorf("POST predict through the mux = %d %s", res.code, res.body)
@@ -251,7 +256,9 @@ func TestOpenAPI(t *testing.T) {
 	}
 	slices.Sort(got)
 	want := []string{
-		"GET /health", "GET /metrics", "GET /openapi.json", "GET /ping", "GET /v2", "GET /v2/health/live", "GET /v2/health/ready",
+		"GET /health", "GET /metrics", "GET /openapi.json", "GET /ping",
+		"GET /v1/models/{name}", "GET /v1/models/{name}/versions/{version}",
+		"GET /v2", "GET /v2/health/live", "GET /v2/health/ready",
 		"GET /v2/models/{name}", "GET /v2/models/{name}/ready", "GET /v2/models/{name}/versions/{version}",
 		"GET /v2/models/{name}/versions/{version}/ready", "GET /version",
 		"POST /invocations", "POST /v1/models/{name}/versions/{version}:predict", "POST /v1/models/{name}:predict",
