@@ -121,6 +121,31 @@ func (t *Table) Value(i, j int) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
+// SetPositive makes label the positive class of a two-class table: the
+// second of Classes, label 1, which binary scores (F1, precision, recall)
+// take as positive. ReadTable's order already makes the second of the
+// sorted labels positive, as scikit-learn's pos_label=1 after a
+// LabelEncoder; SetPositive reverses it when label is the first. Split
+// before, if the split must match scikit-learn's on the sorted labels.
+// A table of more than two classes is an error wrapping ErrInvalid; a
+// label that is not a class wraps ErrUnknownClass.
+func (t *Table) SetPositive(label string) error {
+	if len(t.Classes) != 2 {
+		return fmt.Errorf("dataset: a positive class for %d classes: %w", len(t.Classes), ErrInvalid)
+	}
+	switch label {
+	case t.Classes[1]:
+		return nil
+	case t.Classes[0]:
+		t.Classes[0], t.Classes[1] = t.Classes[1], t.Classes[0]
+		for i, y := range t.Y {
+			t.Y[i] = 1 - y
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: %s is not one of %q", ErrUnknownClass, cell.Quote(label), t.Classes)
+}
+
 // Subset returns a new table made of the rows idx, in that order (repeats
 // allowed), sharing nothing with t. An index outside [0, Len()) gives an
 // error wrapping ErrBadIndex.

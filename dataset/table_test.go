@@ -268,3 +268,22 @@ func TestPenguinsFileHash(t *testing.T) {
 		t.Errorf("sha256(data/penguins.csv) = %s, want %s", got, want)
 	}
 }
+
+func TestTableSetPositive(t *testing.T) {
+	tab, err := dataset.ReadTable(strings.NewReader("a,y\n1,no\n2,yes\n3,no\n"), dataset.TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.SetPositive("yes"); err != nil || !cmp.Equal(tab.Classes, []string{"no", "yes"}) || !cmp.Equal(tab.Y, []int{0, 1, 0}) {
+		t.Errorf("SetPositive(yes) = %v: %v %v", err, tab.Classes, tab.Y)
+	}
+	if err := tab.SetPositive("no"); err != nil || !cmp.Equal(tab.Classes, []string{"yes", "no"}) || !cmp.Equal(tab.Y, []int{1, 0, 1}) {
+		t.Errorf("SetPositive(no) = %v: %v %v", err, tab.Classes, tab.Y)
+	}
+	if err := tab.SetPositive("maybe"); !errors.Is(err, dataset.ErrUnknownClass) {
+		t.Errorf("SetPositive(maybe) = %v, want ErrUnknownClass", err)
+	}
+	if err := dataset.Penguins().SetPositive("Gentoo"); !errors.Is(err, dataset.ErrInvalid) {
+		t.Errorf("SetPositive on three classes = %v, want ErrInvalid", err)
+	}
+}
