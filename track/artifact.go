@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/internal/blob"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // MaxArtifactPathLen is the longest artifact path, in bytes.
@@ -144,7 +146,7 @@ func (st *Store) artifact(ctx context.Context, runID, path string) (Artifact, er
 		}
 		v := t.artifacts.Get(runKey(id, path))
 		if v == nil {
-			return fmt.Errorf("%w: artifact %q", ErrNotFound, path)
+			return fmt.Errorf("%w: artifact %s", ErrNotFound, perr.Quote(path))
 		}
 		rec, err := decodeArtifact(v)
 		a = rec.artifact(path)
@@ -160,15 +162,15 @@ func (st *Store) artifact(ctx context.Context, runID, path string) (Artifact, er
 func (st *Store) OpenArtifact(ctx context.Context, runID, path string) (io.ReadCloser, Artifact, error) {
 	a, err := st.artifact(ctx, runID, path)
 	if err != nil {
-		return nil, a, fmt.Errorf("track: open artifact %q of run %s: %w", path, runID, err)
+		return nil, a, fmt.Errorf("track: open artifact %s of run %s: %w", perr.Quote(path), perr.Clip(runID), err)
 	}
 	d, err := blob.ParseDigest(a.Digest)
 	if err != nil {
-		return nil, a, fmt.Errorf("%w: artifact %q of run %s: %w", ErrCorrupt, path, runID, err)
+		return nil, a, fmt.Errorf("%w: artifact %s of run %s: %w", ErrCorrupt, perr.Quote(path), perr.Clip(runID), err)
 	}
 	rc, err := blob.OpenChecked(ctx, st.blobs, d, a.Size, blobErrs)
 	if err != nil {
-		return nil, a, fmt.Errorf("track: open artifact %q of run %s: %w", path, runID, err)
+		return nil, a, fmt.Errorf("track: open artifact %s of run %s: %w", perr.Quote(path), perr.Clip(runID), err)
 	}
 	return rc, a, nil
 }
@@ -179,15 +181,15 @@ func (st *Store) OpenArtifact(ctx context.Context, runID, path string) (io.ReadC
 func (st *Store) ReadArtifact(ctx context.Context, runID, path string) ([]byte, error) {
 	a, err := st.artifact(ctx, runID, path)
 	if err != nil {
-		return nil, fmt.Errorf("track: read artifact %q of run %s: %w", path, runID, err)
+		return nil, fmt.Errorf("track: read artifact %s of run %s: %w", perr.Quote(path), perr.Clip(runID), err)
 	}
 	d, err := blob.ParseDigest(a.Digest)
 	if err != nil {
-		return nil, fmt.Errorf("%w: artifact %q of run %s: %w", ErrCorrupt, path, runID, err)
+		return nil, fmt.Errorf("%w: artifact %s of run %s: %w", ErrCorrupt, perr.Quote(path), perr.Clip(runID), err)
 	}
 	b, err := blob.ReadAll(ctx, st.blobs, d, a.Size, blobErrs)
 	if err != nil {
-		return nil, fmt.Errorf("track: read artifact %q of run %s: %w", path, runID, err)
+		return nil, fmt.Errorf("track: read artifact %s of run %s: %w", perr.Quote(path), perr.Clip(runID), err)
 	}
 	return b, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/cairn-ml/cairn/internal/codec"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // Records are stored in internal/codec's canonical binary format: a
@@ -215,12 +217,12 @@ func (id runID) String() string { return hex.EncodeToString(id[:]) }
 func parseRunID(s string) (runID, error) {
 	var id runID
 	if len(s) != 32 {
-		return id, fmt.Errorf("%w: run id %q is not 32 hex characters", ErrInvalid, s)
+		return id, fmt.Errorf("%w: run id %s is not 32 hex characters", ErrInvalid, perr.Quote(s))
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return id, fmt.Errorf("%w: run id %q is not 32 lower-case hex characters", ErrInvalid, s)
+			return id, fmt.Errorf("%w: run id %s is not 32 lower-case hex characters", ErrInvalid, perr.Quote(s))
 		}
 	}
 	hex.Decode(id[:], []byte(s))
@@ -233,12 +235,12 @@ func parseDigest(s string) ([32]byte, error) {
 	var sum [32]byte
 	h, ok := strings.CutPrefix(s, "sha256:")
 	if !ok || len(h) != 64 {
-		return sum, fmt.Errorf("%w: digest %q is not sha256:<64 hex>", ErrInvalid, s)
+		return sum, fmt.Errorf("%w: digest %s is not sha256:<64 hex>", ErrInvalid, perr.Quote(s))
 	}
 	for i := 0; i < len(h); i++ {
 		c := h[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return sum, fmt.Errorf("%w: digest %q is not lower-case hex", ErrInvalid, s)
+			return sum, fmt.Errorf("%w: digest %s is not lower-case hex", ErrInvalid, perr.Quote(s))
 		}
 	}
 	hex.Decode(sum[:], []byte(h))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // Experiment is a named group of runs, as in MLflow. Get one with
@@ -124,7 +126,7 @@ func (t *txn) expRec(id uint64) (expRec, error) {
 func parseExpID(s string) (uint64, error) {
 	n, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || n == 0 || strconv.FormatUint(n, 10) != s {
-		return 0, fmt.Errorf("%w: experiment id %q", ErrInvalid, s)
+		return 0, fmt.Errorf("%w: experiment id %s", ErrInvalid, perr.Quote(s))
 	}
 	return n, nil
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/internal/kv"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // Status is the state of a run. A run starts Running and ends Finished,
@@ -50,7 +52,7 @@ func ParseStatus(s string) (Status, error) {
 			return Status(i + 1), nil
 		}
 	}
-	return 0, fmt.Errorf("%w: status %q", ErrInvalid, s)
+	return 0, fmt.Errorf("%w: status %s", ErrInvalid, perr.Quote(s))
 }
 
 // RunOptions describes a run to start. The zero value starts an unnamed
