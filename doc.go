@@ -19,8 +19,18 @@
 //     MLflow Model Registry does)
 //   - serve: an HTTP inference server that follows a registry alias live
 //
-// The program in examples/pipeline joins them into one breast-cancer
-// pipeline; run it with
+// Add the module to a program with
 //
-//	go run github.com/cairn-ml/cairn/examples/pipeline
+//	go get github.com/cairn-ml/cairn@latest
+//
+// The program in examples/pipeline joins the packages into one
+// breast-cancer pipeline. Run it from any folder (outside a module, Go
+// fetches the module at its latest version; it writes its data under
+// ./cairn-data) with
+//
+//	go run github.com/cairn-ml/cairn/examples/pipeline@latest
+//
+// or, in a clone of the repository, with go run ./examples/pipeline. (Without
+// the @version, go run finds the package only inside a module that requires
+// cairn.)
 package cairn

@@ -56,8 +56,8 @@ type Summary struct {
 	WeightSum    float64 // sum of the row weights (sample x class weights)
 	Iterations   int     // iterations run (outer iterations for CoordinateDescent)
 	Evaluations  int     // passes over the training matrix
-	// Objective is the objective at the solution, in the units of
-	// DESIGN.md: penalty + C * sum_i weight_i * logloss_i.
+	// Objective is the objective at the solution, the one Fit minimises
+	// (see Fit and Penalty): penalty + C * sum_i weight_i * logloss_i.
 	Objective float64
 	// Violation is the final optimality violation: the largest absolute
 	// entry of the minimum-norm subgradient of Objective/C.
