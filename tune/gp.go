@@ -16,10 +16,11 @@ type GPConfig struct {
 	// needs at least 2).
 	StartupTrials int
 	// Candidates is how many random points seed the search for the
-	// maximum of expected improvement; 0 means 2048.
+	// maximum of expected improvement; 0 means 2048, at most MaxCandidates.
 	Candidates int
 	// LocalSearches is how many of the best candidates (plus the best
-	// trial so far) are refined by gradient ascent; 0 means 10.
+	// trial so far) are refined by gradient ascent; 0 means 10, at most
+	// MaxCandidates.
 	LocalSearches int
 	// NoConstantLiar ignores running trials. By default each running trial
 	// is added to the model at its predicted mean (the "kriging believer"),
@@ -48,7 +49,8 @@ func NewGP(seed uint64) Sampler {
 }
 
 // NewGPWith returns a GP sampler configured by cfg, or an error wrapping
-// ErrBadConfig for negative Candidates or LocalSearches.
+// ErrBadConfig for Candidates or LocalSearches negative or above
+// MaxCandidates.
 //
 // After the random start-up trials, each trial fits a Gaussian process with
 // a Matern 5/2 kernel, one length scale per parameter (ARD), to the complete
@@ -66,7 +68,7 @@ func NewGP(seed uint64) Sampler {
 // Sample, for parameters outside the search space (conditional ones), draws
 // at random.
 func NewGPWith(cfg GPConfig) (Sampler, error) {
-	if cfg.Candidates < 0 || cfg.LocalSearches < 0 {
+	if cfg.Candidates < 0 || cfg.LocalSearches < 0 || cfg.Candidates > MaxCandidates || cfg.LocalSearches > MaxCandidates {
 		return nil, fmt.Errorf("%w: GP candidates %d, local searches %d", ErrBadConfig, cfg.Candidates, cfg.LocalSearches)
 	}
 	if cfg.StartupTrials == 0 {

@@ -8,6 +8,10 @@ import (
 	"runtime/debug"
 )
 
+// MaxWorkers bounds StudyConfig.Workers (ErrBadConfig beyond): each worker
+// is a goroutine, and Optimize keeps a result slot for each.
+const MaxWorkers = 1 << 16
+
 // Optimize runs n trials of obj (n <= 0 runs trials until ctx is done),
 // StudyConfig.Workers at a time, and returns when they have all ended. A
 // trial whose objective fails or panics ends Failed and the study goes on.

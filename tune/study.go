@@ -37,7 +37,7 @@ type StudyConfig struct {
 	// Pruner decides ShouldPrune; nil means never prune.
 	Pruner Pruner
 	// Workers is how many objectives Optimize runs at once, each in its
-	// own goroutine; 0 means 1.
+	// own goroutine; 0 means 1, at most MaxWorkers.
 	Workers int
 	// Async lets a trial start as soon as a worker is free and learn from
 	// every trial finished by then. Trials then depend on timing and are no
@@ -111,7 +111,7 @@ func NewStudy(cfg StudyConfig) *Study {
 	switch {
 	case cfg.Direction != Minimize && cfg.Direction != Maximize:
 		s.err = fmt.Errorf("%w: direction %v", ErrBadConfig, cfg.Direction)
-	case cfg.Workers < 0:
+	case cfg.Workers < 0 || cfg.Workers > MaxWorkers:
 		s.err = fmt.Errorf("%w: %d workers", ErrBadConfig, cfg.Workers)
 	case slices.ContainsFunc(cfg.Callbacks, func(cb Callback) bool { return cb == nil }):
 		s.err = fmt.Errorf("%w: nil callback", ErrBadConfig)

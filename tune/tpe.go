@@ -16,7 +16,7 @@ type TPEConfig struct {
 	// random before TPE takes over; 0 means 10, a negative value none.
 	StartupTrials int
 	// Candidates is how many points are drawn from l(x) to maximise
-	// l(x)/g(x); 0 means 24.
+	// l(x)/g(x); 0 means 24, at most MaxCandidates.
 	Candidates int
 	// Multivariate models the parameters of the search space jointly (one
 	// kernel per observation over all parameters, bandwidth by Scott's rule
@@ -151,6 +151,12 @@ func (s *tpe) putScratch(pc *parzenCache) {
 
 var _ JointSampler = (*tpe)(nil)
 
+// MaxCandidates bounds the candidate points a sampler draws per trial
+// (TPEConfig.Candidates, GPConfig.Candidates and LocalSearches): a
+// million, far past any use (Optuna draws 24), and small enough that a
+// mistyped count is an error rather than an allocation of terabytes.
+const MaxCandidates = 1 << 20
+
 // NewTPE returns the Tree-structured Parzen Estimator sampler with Optuna
 // 3.1's defaults (10 random start-up trials, 24 candidates, one estimator
 // per parameter, prior weight 1, magic clip), plus the constant liar for
@@ -161,7 +167,8 @@ func NewTPE(seed uint64) Sampler {
 }
 
 // NewTPEWith returns a TPE sampler configured by cfg, or an error wrapping
-// ErrBadConfig for a negative Candidates or PriorWeight.
+// ErrBadConfig for Candidates negative or above MaxCandidates, or a negative
+// PriorWeight.
 //
 // For each parameter, TPE splits the observed trials into the best
 // Gamma(n) (complete trials by value, then pruned trials by the last step
@@ -172,7 +179,7 @@ func NewTPE(seed uint64) Sampler {
 // log ranges are modelled in log space; categorical parameters get a
 // one-hot kernel smoothed by the prior weight.
 func NewTPEWith(cfg TPEConfig) (Sampler, error) {
-	if cfg.Candidates < 0 || cfg.PriorWeight < 0 || math.IsNaN(cfg.PriorWeight) || math.IsInf(cfg.PriorWeight, 0) {
+	if cfg.Candidates < 0 || cfg.Candidates > MaxCandidates || cfg.PriorWeight < 0 || math.IsNaN(cfg.PriorWeight) || math.IsInf(cfg.PriorWeight, 0) {
 		return nil, fmt.Errorf("%w: TPE candidates %d, prior weight %v", ErrBadConfig, cfg.Candidates, cfg.PriorWeight)
 	}
 	if cfg.StartupTrials == 0 {
