@@ -408,7 +408,7 @@ func (d *rowDecoder) oipData(w where, depth int, in *tensorIn) {
 			in.firstNum = i - off
 		}
 	}
-	limit := d.max * d.v.d
+	limit := min(d.max, math.MaxInt/d.v.d) * d.v.d // no overflow for a huge MaxBatch
 	// A list of plain numbers in one pass (fastArray), into room for as
 	// many as the rest of the body can hold, up to the limit.
 	t := d.sc.t

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"math"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -189,5 +191,31 @@ func TestErrorSize(t *testing.T) {
 				t.Errorf("%s: %d with a body of %d bytes, want an error of at most 16 KiB: %.300s", tc.name, res.code, len(res.body), res.body)
 			}
 		})
+	}
+}
+
+// TestHugeMaxBatch checks that a MaxBatch as large as an int holds (an
+// operator's "no limit"): the tensor limit MaxBatch x features overflowed
+// and refused every OIP request.
+func TestHugeMaxBatch(t *testing.T) {
+	srv := newServer(t, serve.Options{MaxBatch: math.MaxInt})
+	res := do(t, srv, "POST", "/v2/models/bc/infer", "", `{"inputs":[`+tensor("x", "FP64", []int{2, 30}, flat(0, 1))+`]}`)
+	if res.code != 200 {
+		t.Errorf("POST infer with MaxBatch MaxInt = %d %s, want 200", res.code, res.body)
+	}
+}
+
+// TestDeclaredLength checks that a client declaring a huge body it does not
+// send makes the server allocate no more than it receives (with
+// MaxBodyBytes raised to 1 TiB, a Content-Length of 1 TiB made it allocate
+// 1 TiB before reading a byte).
+func TestDeclaredLength(t *testing.T) {
+	srv := newServer(t, serve.Options{MaxBodyBytes: 1 << 40})
+	r := httptest.NewRequest("POST", "/v1/models/bc:predict", strings.NewReader(`{"instances":[`+rowJSON(0)+`]}`))
+	r.ContentLength = 1 << 40
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, r) // httptest's body ends at its last byte; over a socket the read would wait
+	if w.Code != 200 {
+		t.Errorf("POST with Content-Length 1 TiB and a short body = %d %s, want 200 (and no crash)", w.Code, w.Body)
 	}
 }

@@ -9,6 +9,10 @@ import (
 	"strconv"
 )
 
+// maxPrealloc bounds the buffer readBody allocates from a declared
+// Content-Length before any byte has arrived.
+const maxPrealloc = 8 << 20
+
 // readBody reads the request body into sc.body. A body of unknown length
 // (chunked) or declared longer than Options.MaxBodyBytes is read through
 // http.MaxBytesReader, which stops at the limit: a 413. A body whose
@@ -22,7 +26,11 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, sc *scratch) *
 	}
 	buf := sc.body[:0]
 	if n := r.ContentLength; n > 0 && n <= limit && int64(cap(buf)) <= n {
-		buf = make([]byte, 0, n+1) // +1: room for the read that sees the end
+		// +1: room for the read that sees the end. The length is the
+		// client's word: beyond maxPrealloc the buffer grows as bytes
+		// arrive, so a large MaxBodyBytes does not let a client make the
+		// server allocate it by declaring it.
+		buf = make([]byte, 0, min(n, maxPrealloc)+1)
 	}
 	for {
 		if len(buf) == cap(buf) {
