@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
+	"slices"
 	"time"
 )
 
@@ -78,6 +78,7 @@ type jsonRecord struct {
 	Start        time.Time            `json:"start"`
 	End          time.Time            `json:"end"`
 	Error        string               `json:"error,omitempty"`
+	Code         string               `json:"code,omitempty"`
 }
 
 // encodeTrial returns the JSON record of t, without a newline.
@@ -88,6 +89,7 @@ func encodeTrial(t FrozenTrial) ([]byte, error) {
 	}
 	if t.Err != nil {
 		r.Error = t.Err.Error()
+		r.Code = codeNames[errorCode(t.Err)]
 	}
 	if len(t.Params) > 0 {
 		r.Params = make(map[string]jsonParam, len(t.Params))
@@ -203,29 +205,46 @@ func decodeTrial(line []byte) (FrozenTrial, error) {
 		t.Intermediate[s] = float64(x)
 	}
 	if r.Error != "" {
-		t.Err = storedError(r.Error)
+		err, ok := storedError(r.Error, r.Code)
+		if !ok {
+			return FrozenTrial{}, fmt.Errorf("unknown error code %q", r.Code)
+		}
+		t.Err = err
 	}
 	return t, nil
 }
 
-// storedErrorT is the error of a trial read back from a file: its message,
-// still matching the package's sentinel it named (ErrPruned,
-// ErrInterrupted, ...) with errors.Is.
+// storedErrorT is the error of a trial read back from a storage or a
+// file: its message, still matching the package's sentinel it had
+// (ErrPruned, ErrInterrupted, ...) with errors.Is, by a stored code.
 type storedErrorT struct {
 	msg      string
 	sentinel error
+	code     byte
 }
 
 func (e *storedErrorT) Error() string { return e.msg }
 func (e *storedErrorT) Unwrap() error { return e.sentinel }
 
-func storedError(msg string) error {
-	e := &storedErrorT{msg: msg}
-	for _, s := range []error{ErrPruned, ErrPanic, ErrBadValue, ErrInterrupted, ErrBadParam, ErrParamConflict} {
-		if strings.Contains(msg, s.Error()) {
-			e.sentinel = s
-			break
-		}
+// codeNames name the error codes in study files.
+var codeNames = [...]string{codeNone: "", codeOther: "other", codePruned: "pruned", codePanic: "panic",
+	codeBadValue: "bad-value", codeInterrupted: "interrupted", codeBadParam: "bad-param",
+	codeParamConflict: "param-conflict", codeStale: "stale"}
+
+// storedError returns the error of a record with message msg and code
+// name code ("" in files written before codes, where the message is all
+// there is: it keeps no sentinel then).
+func storedError(msg, code string) (error, bool) {
+	c := slices.Index(codeNames[:], code)
+	switch {
+	case code == "":
+		return &storedErrorT{msg: msg, code: codeOther}, true
+	case c <= 0:
+		return nil, false
 	}
-	return e
+	var sentinel error
+	if c < len(codeErrors) {
+		sentinel = codeErrors[c]
+	}
+	return &storedErrorT{msg: msg, sentinel: sentinel, code: byte(c)}, true
 }

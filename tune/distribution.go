@@ -198,33 +198,8 @@ func (d Distribution) Internal(v any) (float64, bool) {
 		i := slices.Index(d.Choices, s)
 		return float64(i), i >= 0
 	}
-	var x float64
-	switch v := v.(type) {
-	case float64:
-		x = v
-	case float32:
-		x = float64(v)
-	case int:
-		x = float64(v)
-	case int8:
-		x = float64(v)
-	case int16:
-		x = float64(v)
-	case int32:
-		x = float64(v)
-	case int64:
-		x = float64(v)
-	case uint:
-		x = float64(v)
-	case uint8:
-		x = float64(v)
-	case uint16:
-		x = float64(v)
-	case uint32:
-		x = float64(v)
-	case uint64:
-		x = float64(v)
-	default:
+	x, ok := toFloat(v)
+	if !ok {
 		return 0, false
 	}
 	if d.Kind == FloatKind && d.Step > 0 && d.Contains(x) {
@@ -269,4 +244,35 @@ func (d Distribution) String() string {
 		return s
 	}
 	return d.Kind.String()
+}
+
+// toFloat returns v, a Go number of any kind, as a float64.
+func toFloat(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case float32:
+		return float64(v), true
+	case int:
+		return float64(v), true
+	case int8:
+		return float64(v), true
+	case int16:
+		return float64(v), true
+	case int32:
+		return float64(v), true
+	case int64:
+		return float64(v), true
+	case uint:
+		return float64(v), true
+	case uint8:
+		return float64(v), true
+	case uint16:
+		return float64(v), true
+	case uint32:
+		return float64(v), true
+	case uint64:
+		return float64(v), true
+	}
+	return 0, false
 }

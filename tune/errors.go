@@ -3,7 +3,13 @@ package tune
 import (
 	"errors"
 	"fmt"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
+
+// ErrInvalid reports a bad argument; ErrBadParam and ErrBadConfig are
+// kinds of it.
+var ErrInvalid = errors.New("tune: invalid argument")
 
 // These errors describe a bad parameter request in an objective: they come
 // back wrapped in a *ParamError from [Trial.Err], and a trial that made such a
@@ -13,7 +19,7 @@ var (
 	// lo > hi, a non-finite bound, a log range that does not start above 0,
 	// a step below the minimum, no choices or repeated choices, or an
 	// enqueued fixed value outside the requested range.
-	ErrBadParam = errors.New("tune: bad parameter request")
+	ErrBadParam = perr.Sub("tune: bad parameter request", ErrInvalid)
 	// ErrParamConflict reports a name asked for twice in one trial with two
 	// different ranges or kinds.
 	ErrParamConflict = errors.New("tune: parameter asked again with a different distribution")
@@ -31,8 +37,10 @@ var (
 	// ErrBadValue reports an objective that returned NaN; the trial ends
 	// failed with it.
 	ErrBadValue = errors.New("tune: objective returned NaN")
-	// ErrInterrupted marks a trial found running in a storage when a study
-	// was opened on it: the process that ran it stopped before it ended.
+	// ErrInterrupted marks a trial that was running in a shared storage
+	// when the worker that ran it stopped sending heartbeats (its process
+	// died), or that was running in a storage that only its own process
+	// used when the study was opened again.
 	ErrInterrupted = errors.New("tune: trial interrupted")
 )
 
@@ -40,7 +48,7 @@ var (
 var (
 	// ErrBadConfig reports a StudyConfig, sampler or pruner setting that
 	// cannot be used.
-	ErrBadConfig = errors.New("tune: bad configuration")
+	ErrBadConfig = perr.Sub("tune: bad configuration", ErrInvalid)
 	// ErrStop may be returned (wrapped or not) by a callback to end
 	// Optimize early without an error: no new trial starts, the running ones
 	// finish, and Optimize returns nil.
@@ -51,10 +59,17 @@ var (
 	// ErrNoTrials reports too few complete trials for the operation (for
 	// example Importance).
 	ErrNoTrials = errors.New("tune: not enough complete trials")
-	// ErrCorrupt reports stored trials that cannot be read back: a line of
-	// a study file that is not a valid record, or trial numbers that repeat
-	// or leave gaps.
+	// ErrCorrupt reports stored trials that cannot be read back: a record
+	// that does not decode, trial numbers that repeat or leave gaps, a
+	// damaged storage file.
 	ErrCorrupt = errors.New("tune: corrupt study storage")
+	// ErrNotFound reports a study that the storage does not hold.
+	ErrNotFound = errors.New("tune: not found")
+	// ErrLocked reports a storage file held by another process for longer
+	// than the wait allows; it comes joined with bbolt's errors.ErrTimeout.
+	ErrLocked = errors.New("tune: storage held by another process")
+	// ErrClosed reports a call on a closed Storage or Study.
+	ErrClosed = errors.New("tune: closed")
 )
 
 // ParamError is recorded by a Trial for a parameter request it cannot serve.

@@ -167,30 +167,34 @@ func ExampleStudyConfig_workers() {
 	// same trials: true
 }
 
-// A study kept in a file can be stopped and resumed.
-func ExampleOpenFileStorage() {
+// A study kept in a file can be stopped and resumed; the file may be the
+// one track and the registry use.
+func ExampleOpenStorage() {
 	dir, err := os.MkdirTemp("", "tune")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "study.jsonl")
+	path := filepath.Join(dir, "cairn.db")
 	obj := func(t *tune.Trial) (float64, error) {
 		x := t.Float("x", 0, 1)
 		return (x - 0.3) * (x - 0.3), nil
 	}
 
 	for session := range 2 {
-		fs, err := tune.OpenFileStorage(path)
+		st, err := tune.OpenStorage(path)
 		if err != nil {
 			log.Fatal(err)
 		}
-		s := tune.NewStudy(tune.StudyConfig{Sampler: tune.NewTPE(1), Storage: fs})
+		s, err := tune.OpenStudy(context.Background(), tune.StudyConfig{Name: "x", Sampler: tune.NewTPE(1), Storage: st})
+		if err != nil {
+			log.Fatal(err)
+		}
 		if err := s.Optimize(context.Background(), obj, 15); err != nil {
 			log.Fatal(err)
 		}
 		fmt.Printf("session %d: %d trials, best x=%.2f\n", session, len(s.Trials()), s.Best().Params.Float("x"))
-		fs.Close()
+		st.Close()
 	}
 	// Output:
 	// session 0: 15 trials, best x=0.27

@@ -1,23 +1,30 @@
 package tune_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/cairn-ml/cairn/tune"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cairn-ml/cairn/tune"
 )
 
 // tracked is quadratic that also reports steps and sets an attribute, so
-// that every field of a record goes through the file.
+// that every field of a record goes through the storage.
 func tracked(t *tune.Trial) (float64, error) {
 	v, err := quadratic(t)
 	t.Report(0, v+1)
@@ -26,14 +33,14 @@ func tracked(t *tune.Trial) (float64, error) {
 	return v, err
 }
 
-func openFile(t *testing.T, path string) *tune.FileStorage {
+func openStorage(t testing.TB, location string) tune.Storage {
 	t.Helper()
-	fs, err := tune.OpenFileStorage(path)
+	st, err := tune.OpenStorage(location)
 	if err != nil {
-		t.Fatalf("OpenFileStorage(%s): %v", path, err)
+		t.Fatalf("OpenStorage(%s): %v", location, err)
 	}
-	t.Cleanup(func() { fs.Close() })
-	return fs
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 var trialOpts = cmp.Options{
@@ -48,191 +55,291 @@ var trialOpts = cmp.Options{
 	}),
 }
 
+// A study on a file is resumed by a later study of the same name: same
+// trials, numbering goes on, and another study in the same file is apart.
 func TestResume(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "study.jsonl")
+	path := filepath.Join(t.TempDir(), "cairn.db")
 	ctx := context.Background()
 
-	fs := openFile(t, path)
-	s := newStudy(t, tune.StudyConfig{Sampler: tune.NewTPE(3), Storage: fs})
+	st := openStorage(t, path)
+	s := newStudy(t, tune.StudyConfig{Name: "a", Sampler: tune.NewTPE(3), Storage: st})
 	if err := s.Optimize(ctx, tracked, 12); err != nil {
 		t.Fatal(err)
 	}
+	other := newStudy(t, tune.StudyConfig{Name: "b", Direction: tune.Maximize, Storage: st})
+	if err := other.Optimize(ctx, quadratic, 3); err != nil {
+		t.Fatal(err)
+	}
 	before := s.Trials()
-	if err := fs.Close(); err != nil {
+	st.Close()
+
+	st = openStorage(t, path)
+	stored, err := st.Trials(ctx, "a")
+	if err != nil {
 		t.Fatal(err)
 	}
-
-	fs = openFile(t, path)
-	resumed := newStudy(t, tune.StudyConfig{Sampler: tune.NewTPE(3), Storage: fs})
+	if diff := cmp.Diff(before, stored, trialOpts); diff != "" {
+		t.Errorf("stored trials (-study +storage):\n%s", diff)
+	}
+	if names, err := st.Studies(ctx); err != nil || !slices.Equal(names, []string{"a", "b"}) {
+		t.Errorf("Studies = %v, %v", names, err)
+	}
+	resumed := newStudy(t, tune.StudyConfig{Name: "a", Sampler: tune.NewTPE(3), Storage: st})
 	if diff := cmp.Diff(before, resumed.Trials(), trialOpts); diff != "" {
-		t.Fatalf("trials read back (-saved +read):\n%s", diff)
+		t.Errorf("resumed trials (-before +after):\n%s", diff)
 	}
-	if err := resumed.Optimize(ctx, tracked, 8); err != nil {
+	if err := resumed.Optimize(ctx, tracked, 3); err != nil {
 		t.Fatal(err)
 	}
-
-	// The same 20 trials in one go, in memory: a resumed sequential study
-	// continues exactly where it stopped.
-	whole := newStudy(t, tune.StudyConfig{Sampler: tune.NewTPE(3)})
-	if err := whole.Optimize(ctx, tracked, 20); err != nil {
-		t.Fatal(err)
+	if got := resumed.Trials(); len(got) != 15 || got[14].Number != 14 {
+		t.Fatalf("after resuming: %d trials", len(got))
 	}
-	if diff := cmp.Diff(records(whole), records(resumed), trialOpts); diff != "" {
-		t.Errorf("resumed study differs from one run in one go (-whole +resumed):\n%s", diff)
+	if _, err := tune.OpenStudy(ctx, tune.StudyConfig{Name: "b", Storage: st}); !errors.Is(err, tune.ErrBadConfig) {
+		t.Errorf("OpenStudy of a maximising study as minimising = %v, want ErrBadConfig", err)
 	}
-
-	// One record per start and one per end; Compact keeps the last.
-	if n := countLines(t, path); n != 40 {
-		t.Errorf("%d lines before Compact, want 40", n)
-	}
-	if err := fs.Compact(); err != nil {
-		t.Fatal(err)
-	}
-	if n := countLines(t, path); n != 20 {
-		t.Errorf("%d lines after Compact, want 20", n)
-	}
-	if err := fs.Save(resumed.Trials()[0]); err != nil {
-		t.Fatalf("Save after Compact: %v", err)
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := tune.ReadTrials(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(resumed.Trials(), got, trialOpts); diff != "" {
-		t.Errorf("ReadTrials after Compact (-study +file):\n%s", diff)
+	if _, err := st.Trials(ctx, "nope"); !errors.Is(err, tune.ErrNotFound) {
+		t.Errorf("Trials of a missing study = %v, want ErrNotFound", err)
 	}
 }
 
-func countLines(t *testing.T, path string) int {
+// A trial's error keeps its sentinel through the storage, by a stored
+// code (not by matching the message), and every field of a record reads
+// back.
+func TestRecordRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	st := openStorage(t, filepath.Join(t.TempDir(), "cairn.db"))
+	s := newStudy(t, tune.StudyConfig{Storage: st, Sampler: tune.NewRandom(1)})
+	objs := []tune.Objective{
+		tracked,
+		func(t *tune.Trial) (float64, error) {
+			t.Report(2, 0.5)
+			return 0, fmt.Errorf("stop: %w", tune.ErrPruned)
+		},
+		func(t *tune.Trial) (float64, error) { panic("boom") },
+		func(t *tune.Trial) (float64, error) { return math.NaN(), nil },
+		func(t *tune.Trial) (float64, error) { return 0, errors.New("mentions tune: trial pruned but is not") },
+		func(t *tune.Trial) (float64, error) { t.Float("x", 1, 0); return 0, nil },
+	}
+	for _, obj := range objs {
+		if err := s.Optimize(ctx, obj, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.Trials(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(s.Trials(), got, trialOpts); diff != "" {
+		t.Errorf("read back (-study +storage):\n%s", diff)
+	}
+	for i, want := range []error{nil, tune.ErrPruned, tune.ErrPanic, tune.ErrBadValue, nil, tune.ErrBadParam} {
+		switch {
+		case want == nil && got[i].Err != nil && errors.Is(got[i].Err, tune.ErrPruned):
+			t.Errorf("trial %d: %v matches ErrPruned by its message", i, got[i].Err)
+		case want != nil && !errors.Is(got[i].Err, want):
+			t.Errorf("trial %d: read-back error %v does not match %v", i, got[i].Err, want)
+		}
+	}
+	// The export format keeps the codes too.
+	var buf bytes.Buffer
+	if err := tune.WriteTrials(&buf, got); err != nil {
+		t.Fatal(err)
+	}
+	back, err := tune.ReadTrials(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(got, back, trialOpts); diff != "" {
+		t.Errorf("WriteTrials/ReadTrials (-stored +read):\n%s", diff)
+	}
+	if !errors.Is(back[1].Err, tune.ErrPruned) || errors.Is(back[4].Err, tune.ErrPruned) {
+		t.Errorf("exported errors: %v, %v", back[1].Err, back[4].Err)
+	}
+}
+
+// The enqueued entries are kept in the storage and each is taken by one
+// trial, whichever worker starts it.
+func TestEnqueueShared(t *testing.T) {
+	ctx := context.Background()
+	st := openStorage(t, filepath.Join(t.TempDir(), "cairn.db"))
+	a := newStudy(t, tune.StudyConfig{Storage: st, Sampler: tune.NewRandom(1)})
+	b := newStudy(t, tune.StudyConfig{Storage: st, Sampler: tune.NewRandom(2)})
+	for _, x := range []float64{0.1, 0.2, 0.3} {
+		if err := a.Enqueue(tune.Params{"x": x}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	obj := func(t *tune.Trial) (float64, error) { return t.Float("x", 0, 1), nil }
+	if err := b.Optimize(ctx, obj, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Optimize(ctx, obj, 2); err != nil {
+		t.Fatal(err)
+	}
+	trials, _ := st.Trials(ctx, "default")
+	var xs []float64
+	for _, tr := range trials {
+		xs = append(xs, tr.Params.Float("x"))
+	}
+	if !slices.Equal(xs[:3], []float64{0.1, 0.2, 0.3}) || xs[3] == 0.1 || xs[3] == 0.2 || xs[3] == 0.3 {
+		t.Errorf("x of trials 0-3 = %v, want the queue once, then a sample", xs)
+	}
+}
+
+// TestHelperWorker is the other process of the multi-process tests; it
+// does nothing unless TUNE_WORKER names a role.
+func TestHelperWorker(t *testing.T) {
+	role := os.Getenv("TUNE_WORKER")
+	if role == "" {
+		t.Skip("helper process only")
+	}
+	path := os.Getenv("TUNE_PATH")
+	st, err := tune.OpenStorage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	switch role {
+	case "optimize":
+		seed, _ := strconv.Atoi(os.Getenv("TUNE_SEED"))
+		s, err := tune.OpenStudy(ctx, tune.StudyConfig{Name: "shared", Storage: st, Sampler: tune.NewTPE(uint64(seed)), Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Optimize(ctx, exactObjective, 15); err != nil {
+			t.Fatal(err)
+		}
+	case "hang":
+		s, err := tune.OpenStudy(ctx, tune.StudyConfig{Name: "shared", Storage: st, Heartbeat: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := s.Ask(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println("asked", tr.Number())
+		time.Sleep(time.Hour) // until killed
+	}
+}
+
+// exactObjective's value is a function of the parameters alone, so the
+// parent can check every stored value.
+func exactObjective(t *tune.Trial) (float64, error) {
+	x := t.Float("x", -2, 2)
+	k := t.Int("k", 1, 5)
+	return x*x + float64(k), nil
+}
+
+func worker(t *testing.T, path, role string, env ...string) *exec.Cmd {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bytes.Count(raw, []byte("\n"))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWorker$", "-test.v")
+	cmd.Env = append(os.Environ(), append([]string{"TUNE_WORKER=" + role, "TUNE_PATH=" + path}, env...)...)
+	return cmd
 }
 
-func TestResumeInterrupted(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "study.jsonl")
-	fs := openFile(t, path)
-	s := newStudy(t, tune.StudyConfig{Storage: fs})
-	if _, err := s.Ask(context.Background()); err != nil { // never told: the process "dies"
-		t.Fatal(err)
+// Three processes run one study at once on one file: every trial number
+// unique and present, every value exact.
+func TestProcessesOneStudy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
 	}
-	fs.Close()
-
-	s = newStudy(t, tune.StudyConfig{Storage: openFile(t, path)})
-	trials := s.Trials()
-	if len(trials) != 1 || trials[0].State != tune.Failed || !errors.Is(trials[0].Err, tune.ErrInterrupted) {
-		t.Fatalf("trials after resume = %+v, want trial 0 failed with ErrInterrupted", trials)
-	}
-	tr, err := s.Ask(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tr.Number() != 1 {
-		t.Errorf("next trial number = %d, want 1", tr.Number())
-	}
-}
-
-func TestFileDamage(t *testing.T) {
-	good := `{"v":1,"number":0,"state":"complete","value":1.5,"params":{"x":{"dist":{"kind":"float","low":0,"high":2},"value":1.5}},"start":"2026-01-02T15:04:05Z","end":"2026-01-02T15:04:06Z"}` + "\n"
-	tests := []struct {
-		name    string
-		content string
-		want    error // nil: opens, with one trial
-	}{
-		{"good", good, nil},
-		{"torn last line", good + `{"v":1,"number":1,"sta`, nil},
-		{"blank lines", "\n" + good + "\n", nil},
-		{"garbage line", good + "garbage\n" + good, tune.ErrCorrupt},
-		{"value outside range", strings.Replace(good, `"value":1.5}`, `"value":3}`, 1), tune.ErrCorrupt},
-		{"unknown state", strings.Replace(good, "complete", "done", 1), tune.ErrCorrupt},
-		{"complete NaN", strings.Replace(good, `"value":1.5,`, `"value":"NaN",`, 1), tune.ErrCorrupt},
-		{"unknown field", strings.Replace(good, `"v":1,`, `"v":1,"w":2,`, 1), tune.ErrCorrupt},
-		{"version", strings.Replace(good, `"v":1,`, `"v":2,`, 1), tune.ErrCorrupt},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "study.jsonl")
-			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			fs, err := tune.OpenFileStorage(path)
-			if tt.want != nil {
-				if !errors.Is(err, tt.want) {
-					t.Fatalf("OpenFileStorage() = %v, want %v", err, tt.want)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer fs.Close()
-			s := newStudy(t, tune.StudyConfig{Storage: fs, Sampler: tune.NewRandom(1)})
-			if best := s.Best(); best.Number != 0 || best.Value != 1.5 || best.Params.Float("x") != 1.5 {
-				t.Errorf("Best() = %+v", best)
-			}
-			if err := s.Optimize(context.Background(), func(tr *tune.Trial) (float64, error) {
-				return tr.Float("x", 0, 2), nil
-			}, 2); err != nil {
-				t.Fatal(err)
-			}
-			fs.Close()
-			again := openFile(t, path)
-			trials, _ := again.Load()
-			if len(trials) != 3 {
-				t.Errorf("%d trials after reopening, want 3", len(trials))
+	path := filepath.Join(t.TempDir(), "cairn.db")
+	openStorage(t, path).Close()
+	var wg sync.WaitGroup
+	for i := range 3 {
+		cmd := worker(t, path, "optimize", fmt.Sprint("TUNE_SEED=", i))
+		wg.Go(func() {
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("worker %d: %v\n%s", i, err, out)
 			}
 		})
 	}
-}
-
-func TestStorageGaps(t *testing.T) {
-	m := tune.NewMemoryStorage()
-	for _, n := range []int{0, 2} {
-		if err := m.Save(tune.FrozenTrial{Number: n, State: tune.Complete, Value: 1}); err != nil {
-			t.Fatal(err)
+	wg.Wait()
+	st := openStorage(t, path)
+	trials, err := st.Trials(context.Background(), "shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trials) != 45 {
+		t.Fatalf("%d trials, want 45", len(trials))
+	}
+	for i, tr := range trials {
+		want := tr.Params.Float("x")*tr.Params.Float("x") + float64(tr.Params.Int("k"))
+		if tr.Number != i || tr.State != tune.Complete || tr.Value != want {
+			t.Errorf("trial %d: number %d, %v, value %v, want %v", i, tr.Number, tr.State, tr.Value, want)
 		}
 	}
-	if s := tune.NewStudy(tune.StudyConfig{Storage: m}); !errors.Is(s.Err(), tune.ErrCorrupt) {
-		t.Errorf("NewStudy on trials 0 and 2: Err() = %v, want ErrCorrupt", s.Err())
+}
+
+// A worker that dies leaves its running trial; while it sent heartbeats
+// another worker leaves the trial alone (opening the study does not mark
+// it), and once they have stopped for four intervals the next trial
+// started marks it Failed with ErrInterrupted.
+func TestDeadWorker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	path := filepath.Join(t.TempDir(), "cairn.db")
+	openStorage(t, path).Close()
+	cmd := worker(t, path, "hang")
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	asked := false
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "asked 0") {
+			asked = true
+			break
+		}
+	}
+	if !asked {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the worker did not start its trial")
+	}
+	ctx := context.Background()
+	st := openStorage(t, path)
+	s, err := tune.OpenStudy(ctx, tune.StudyConfig{Name: "shared", Storage: st, Heartbeat: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // several of the worker's heartbeats
+	if err := s.Optimize(ctx, exactObjective, 1); err != nil {
+		t.Fatal(err)
+	}
+	trials, _ := st.Trials(ctx, "shared")
+	if trials[0].State != tune.Running {
+		t.Fatalf("the live worker's trial is %v, want running", trials[0].State)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	time.Sleep(1200 * time.Millisecond) // more than four heartbeats
+	if err := s.Optimize(ctx, exactObjective, 1); err != nil {
+		t.Fatal(err)
+	}
+	trials, _ = st.Trials(ctx, "shared")
+	if trials[0].State != tune.Failed || !errors.Is(trials[0].Err, tune.ErrInterrupted) {
+		t.Errorf("the dead worker's trial: %v, %v; want failed with ErrInterrupted", trials[0].State, trials[0].Err)
+	}
+	if len(trials) != 3 || trials[1].State != tune.Complete || trials[2].State != tune.Complete {
+		t.Errorf("trials: %+v", trials)
 	}
 }
 
-func TestRecordRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "study.jsonl")
-	fs := openFile(t, path)
-	start := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
-	trials := []tune.FrozenTrial{
-		{Number: 0, State: tune.Complete, Value: math.Inf(1), Start: start, End: start.Add(time.Second),
-			Params: tune.Params{"lr": 1e-3, "n": 8, "c": "b", "q": 0.75},
-			Distributions: map[string]tune.Distribution{
-				"lr": {Kind: tune.FloatKind, Low: 1e-5, High: 1, Log: true},
-				"n":  {Kind: tune.IntKind, Low: 1, High: 64, Step: 1, Log: true},
-				"c":  {Kind: tune.CategoricalKind, Choices: []string{"a", "b"}},
-				"q":  {Kind: tune.FloatKind, Low: 0, High: 1, Step: 0.25},
-			},
-			Intermediate: map[int]float64{0: math.NaN(), 5: math.Inf(-1), 7: 0.1},
-			UserAttrs:    map[string]string{"k": "v\n\"quoted\""}},
-		{Number: 1, State: tune.Pruned, Value: 0.5, Start: start, Err: tune.ErrPruned},
-		{Number: 2, State: tune.Failed, Value: math.NaN(), Start: start, Err: errors.New("boom")},
+// A damaged storage file is ErrCorrupt, not a new storage.
+func TestDamagedStorage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cairn.db")
+	st := openStorage(t, path)
+	newStudy(t, tune.StudyConfig{Storage: st}).Optimize(context.Background(), quadratic, 2)
+	st.Close()
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
 	}
-	for _, ft := range trials {
-		if err := fs.Save(ft); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fs.Close()
-	got, _ := openFile(t, path).Load()
-	if diff := cmp.Diff(trials, got, trialOpts); diff != "" {
-		t.Errorf("read back (-saved +read):\n%s", diff)
-	}
-	if !errors.Is(got[1].Err, tune.ErrPruned) {
-		t.Errorf("read-back pruned error %v does not match ErrPruned", got[1].Err)
+	if _, err := tune.OpenStorage(path); !errors.Is(err, tune.ErrCorrupt) {
+		t.Errorf("OpenStorage of an emptied file = %v, want ErrCorrupt", err)
 	}
 }
