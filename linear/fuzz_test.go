@@ -173,3 +173,29 @@ func FuzzPredictWidth(f *testing.F) {
 		}
 	})
 }
+
+// FuzzConfig fits with arbitrary numbers in the Config (C, L1Ratio, Tol,
+// MaxIter up to 200, Threads, penalty and solver codes) and checks that Fit
+// returns a model or an error wrapping a sentinel, never a panic, and that
+// a model says it converged only within its Tol.
+func FuzzConfig(f *testing.F) {
+	X, y := small()
+	f.Add(1.0, 0.5, 1e-4, 100, 0, 0, 0)
+	f.Add(math.NaN(), math.Inf(1), -1.0, -1, -5, 9, 9)
+	f.Add(1e308, 2.0, 0.0, 200, 1<<40, 2, 3)
+	f.Add(1e-300, 0.0, 1e300, 1, 1, 1, 2)
+	f.Fuzz(func(t *testing.T, c, l1, tol float64, maxIter, threads, penalty, solver int) {
+		cfg := linear.Config{C: c, L1Ratio: l1, Tol: tol, MaxIter: min(maxIter, 200), Threads: threads,
+			Penalty: linear.Penalty(penalty), Solver: linear.Solver(solver)}
+		m, err := linear.Fit(context.Background(), X, y, cfg)
+		if err != nil {
+			if !isSentinel(err) && !errors.Is(err, linear.ErrSolverPenalty) {
+				t.Fatalf("Fit(%+v) error %v wraps no sentinel", cfg, err)
+			}
+			return
+		}
+		if s := m.Summary(); s.Converged != (s.Violation <= s.Tol) {
+			t.Fatalf("Fit(%+v): Converged %v with violation %v and Tol %v", cfg, s.Converged, s.Violation, s.Tol)
+		}
+	})
+}
