@@ -211,11 +211,7 @@ func TestPenguins(t *testing.T) {
 	if diff := cmp.Diff([]string{"Adelie", "Chinstrap", "Gentoo"}, tab.Classes); diff != "" {
 		t.Errorf("Classes (-want +got):\n%s", diff)
 	}
-	counts := make([]int, len(tab.Classes))
-	for _, y := range tab.Y {
-		counts[y]++
-	}
-	if diff := cmp.Diff([]int{152, 68, 124}, counts); diff != "" {
+	if diff := cmp.Diff([]int{152, 68, 124}, tab.ClassCounts()); diff != "" {
 		t.Errorf("class counts (-want +got):\n%s", diff)
 	}
 	wantCols := []dataset.Column{
