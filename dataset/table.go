@@ -7,8 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -235,23 +237,139 @@ func ReadTable(r io.Reader, opts TableOptions) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := rd.read(&sc); err != nil {
+		return nil, err
+	}
+	return rd.finish()
+}
+
+// parallelMin is the least input read in two halves at once.
+const parallelMin = 8 << 20
+
+// read reads the rows after the header. A large input without quotes or
+// carriage returns (so that every '\n' ends a row) is cut in two at a
+// line end, and the halves are read at once and merged.
+func (rd *tableReader) read(sc *scanner) error {
+	body := sc.b[sc.i:]
+	cut := -1
+	if len(body) >= parallelMin && runtime.GOMAXPROCS(0) > 1 && bytes.IndexByte(body, '"') < 0 && bytes.IndexByte(body, '\r') < 0 {
+		if j := bytes.IndexByte(body[len(body)/2:], '\n'); j >= 0 {
+			cut = len(body)/2 + j + 1
+		}
+	}
+	if cut < 0 {
+		if err := rd.readRows(sc); err != nil {
+			return err
+		}
+		return rd.retext(sc.b, sc.comma, true)
+	}
+	second := rd.fork()
+	first := &scanner{b: body[:cut], comma: sc.comma, line: sc.line}
+	rest := &scanner{b: body[cut:], comma: sc.comma, line: sc.line + bytes.Count(body[:cut], []byte{'\n'})}
+	var err2 error
+	var wg sync.WaitGroup
+	wg.Go(func() { err2 = second.readRows(rest) })
+	err := rd.readRows(first)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	if err2 != nil {
+		return err2
+	}
+	return rd.merge(second, first.b, rest.b, sc.comma)
+}
+
+// readRows reads the rows that sc holds.
+func (rd *tableReader) readRows(sc *scanner) error {
 	rd.data = make([]float64, 0, estimateRows(sc.b[sc.i:])*len(rd.cols))
 	for {
 		rec, err := sc.next()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if rec == nil {
-			break
+			return nil
 		}
 		if err := rd.row(rec, sc.recLine); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := rd.retext(sc.b, comma); err != nil {
-		return nil, err
+}
+
+// fork returns a reader of the same columns that has read nothing.
+func (rd *tableReader) fork() *tableReader {
+	f := &tableReader{names: rd.names, width: rd.width, target: rd.target, cols: slices.Clone(rd.cols), labels: rd.labels}
+	for _, c := range append([]*colReader{&f.labels}, pointers(f.cols)...) {
+		if c.typ == Text {
+			c.codes = map[string]int32{}
+		}
 	}
-	return rd.finish()
+	return f
+}
+
+func pointers(cols []colReader) []*colReader {
+	out := make([]*colReader, len(cols))
+	for k := range cols {
+		out[k] = &cols[k]
+	}
+	return out
+}
+
+// merge appends the rows that second read from b2 to those rd read from
+// b1: a column that is text in either half is text in both (the half that
+// read it as numbers reads its cells again as text), and second's codes
+// are rewritten to index rd's levels.
+func (rd *tableReader) merge(second *tableReader, b1, b2 []byte, comma byte) error {
+	mine := append(pointers(rd.cols), &rd.labels)
+	theirs := append(pointers(second.cols), &second.labels)
+	for k, c := range mine {
+		c2 := theirs[k]
+		if c.typ == Text || c2.typ == Text {
+			for _, x := range []struct {
+				c    *colReader
+				rows int
+			}{{c, rd.rows}, {c2, second.rows}} {
+				if x.c.typ == Number {
+					x.c.typ, x.c.codes, x.c.retext = Text, map[string]int32{}, x.rows
+				}
+			}
+		}
+		c.present = c.present || c2.present
+		if c.infLine == 0 {
+			c.infLine = c2.infLine
+		}
+	}
+	if err := rd.retext(b1, comma, false); err != nil {
+		return err
+	}
+	if err := second.retext(b2, comma, false); err != nil {
+		return err
+	}
+	p := len(rd.cols)
+	for k, c := range mine {
+		c2 := theirs[k]
+		if c.typ != Text {
+			continue
+		}
+		remap := make([]float64, len(c2.levels))
+		for l, s := range c2.levels {
+			remap[l] = c.code([]byte(s))
+		}
+		vals, stride := second.y, 1
+		if c.out >= 0 {
+			vals, stride = second.data[c.out:], p
+		}
+		for i := 0; i < len(vals); i += stride {
+			if v := vals[i]; v == v {
+				vals[i] = remap[int(v)]
+			}
+		}
+	}
+	rd.data = append(rd.data, second.data...)
+	rd.y = append(rd.y, second.y...)
+	rd.rows += second.rows
+	return nil
 }
 
 // readInput reads r to its end; a file is read into a buffer of its size.
@@ -481,7 +599,7 @@ func (c *colReader) sortLevels(data []float64, p int) {
 
 // retext reads again, as text, the cells of the columns that turned from
 // numbers to text, in the rows before they turned; b is the input.
-func (rd *tableReader) retext(b []byte, comma byte) error {
+func (rd *tableReader) retext(b []byte, comma byte, header bool) error {
 	var redo []*colReader
 	last := 0
 	for k := range rd.cols {
@@ -499,8 +617,10 @@ func (rd *tableReader) retext(b []byte, comma byte) error {
 	}
 	p := len(rd.cols)
 	sc := scanner{b: b, comma: comma, line: 1}
-	if _, err := sc.next(); err != nil { // the header
-		return err
+	if header {
+		if _, err := sc.next(); err != nil {
+			return err
+		}
 	}
 	for i := 0; i < last; i++ {
 		rec, err := sc.next()
@@ -569,103 +689,4 @@ func (rd *tableReader) finish() (*Table, error) {
 			Err: fmt.Errorf("%w: target column %s holds %d, want at least 2", ErrTooFewClasses, cell.Quote(lc.name), len(t.Classes))}
 	}
 	return t, nil
-}
-
-// scanner splits CSV input held in memory into records of fields. The
-// fields point into the input (or, for a quoted field with doubled
-// quotes, into a fresh copy) and are valid until the next call.
-type scanner struct {
-	b       []byte
-	i       int
-	comma   byte
-	line    int // line of the position i
-	recLine int // line where the last record began
-	fields  [][]byte
-}
-
-// next returns the next record, or nil at the end of the input. Blank
-// lines are skipped.
-func (s *scanner) next() ([][]byte, error) {
-	b := s.b
-	for s.i < len(b) && (b[s.i] == '\n' || b[s.i] == '\r') {
-		if b[s.i] == '\n' || s.i+1 >= len(b) || b[s.i+1] != '\n' {
-			s.line++
-		}
-		s.i++
-	}
-	if s.i >= len(b) {
-		return nil, nil
-	}
-	s.recLine = s.line
-	s.fields = s.fields[:0]
-	for {
-		var f []byte
-		if s.i < len(b) && b[s.i] == '"' {
-			var err error
-			if f, err = s.quoted(); err != nil {
-				return nil, err
-			}
-		} else {
-			start := s.i
-			for s.i < len(b) {
-				c := b[s.i]
-				if c == s.comma || c == '\n' || c == '\r' {
-					break
-				}
-				s.i++
-			}
-			f = b[start:s.i]
-		}
-		s.fields = append(s.fields, f)
-		if s.i >= len(b) {
-			return s.fields, nil
-		}
-		switch b[s.i] {
-		case s.comma:
-			s.i++
-			continue
-		case '\r':
-			s.i++
-			if s.i < len(b) && b[s.i] == '\n' {
-				s.i++
-			}
-		default: // '\n'
-			s.i++
-		}
-		s.line++
-		return s.fields, nil
-	}
-}
-
-// quoted reads a quoted field starting at the opening quote.
-func (s *scanner) quoted() ([]byte, error) {
-	b := s.b
-	start := s.i + 1
-	var out []byte // set once a doubled quote is seen
-	i := start
-	for {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			s.line += bytes.Count(b[i:], []byte{'\n'})
-			return nil, &ParseError{Line: s.recLine, Column: len(s.fields) + 1, Err: fmt.Errorf("%w: quoted field not closed", ErrSyntax)}
-		}
-		s.line += bytes.Count(b[i:i+j], []byte{'\n'})
-		end := i + j
-		if end+1 < len(b) && b[end+1] == '"' {
-			out = append(out, b[i:end+1]...)
-			i = end + 2
-			continue
-		}
-		var f []byte
-		if out != nil {
-			f = append(out, b[i:end]...)
-		} else {
-			f = b[start:end]
-		}
-		s.i = end + 1
-		if s.i < len(b) && b[s.i] != s.comma && b[s.i] != '\n' && b[s.i] != '\r' {
-			return nil, &ParseError{Line: s.line, Column: len(s.fields) + 1, Err: fmt.Errorf("%w: text after a closing quote", ErrSyntax)}
-		}
-		return f, nil
-	}
 }

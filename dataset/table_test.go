@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -281,5 +283,65 @@ func TestTableSetPositive(t *testing.T) {
 	}
 	if err := dataset.Penguins().SetPositive("Gentoo"); !errors.Is(err, dataset.ErrInvalid) {
 		t.Errorf("SetPositive on three classes = %v, want ErrInvalid", err)
+	}
+}
+
+// A large input is read in two halves at once; the table must be the one
+// a single pass reads (forced here by a quoted cell), columns that turn to
+// text in either half included, and an error must name the same line.
+func TestReadTableHalves(t *testing.T) {
+	const rows = 400_000 // about 10 MB
+	var b strings.Builder
+	b.WriteString("a,b,c,d,y\n")
+	for i := range rows {
+		half := i >= rows/2
+		a := strconv.Itoa(i % 7) // numbers, then text late in the second half
+		if half && i%1000 == 999 {
+			a = "x" + strconv.Itoa(i%3)
+		}
+		bcol := "v" + strconv.Itoa((rows-i)%11) // text everywhere, levels met in other orders
+		c := strconv.FormatFloat(float64(i)/8, 'f', -1, 64)
+		if i%13 == 0 {
+			c = "NA"
+		}
+		d := "1.5" // text only in the first half
+		if !half && i%5000 == 4999 {
+			d = "low"
+		}
+		y := "p"
+		if i%3 == 0 {
+			y = "q"
+		}
+		fmt.Fprintf(&b, "%s,%s,%s,%s,%s\n", a, bcol, c, d, y)
+	}
+	in := b.String()
+	// The same table with a quoted cell, read in one pass.
+	one, err := dataset.ReadTable(strings.NewReader(strings.Replace(in, ",v1,", `,"v1",`, 1)), dataset.TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := dataset.ReadTable(strings.NewReader(in), dataset.TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(one.Columns, two.Columns); diff != "" {
+		t.Fatalf("Columns (-one pass +halves):\n%s", diff)
+	}
+	if !cmp.Equal(one.X.RawMatrix().Data, two.X.RawMatrix().Data, cmpopts.EquateNaNs()) || !cmp.Equal(one.Y, two.Y) || !cmp.Equal(one.Classes, two.Classes) {
+		t.Fatal("the halves read another table than one pass")
+	}
+	if one.Columns[0].Type != dataset.Text || one.Columns[3].Type != dataset.Text || one.Columns[2].Type != dataset.Number {
+		t.Errorf("types %v", one.Columns)
+	}
+
+	k := strings.LastIndex(in[:len(in)-40], "\n") + 1
+	bad := in[:k] + "1,v1,2,1.5\n" + in[k:]
+	line := strings.Count(in[:k], "\n") + 1
+	for i, s := range []string{bad, strings.Replace(bad, ",v1,", `,"v1",`, 1)} {
+		_, err := dataset.ReadTable(strings.NewReader(s), dataset.TableOptions{})
+		var pe *dataset.ParseError
+		if !errors.As(err, &pe) || pe.Line != line || !errors.Is(err, dataset.ErrRagged) {
+			t.Errorf("ReadTable of a short row (one pass: %v) = %v, want ErrRagged at line %d", i == 1, err, line)
+		}
 	}
 }

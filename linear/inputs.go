@@ -5,9 +5,94 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/gonum/mat"
 )
+
+// Kind is the type of a raw input column. The zero value is Numeric.
+type Kind int8
+
+// The kinds of input.
+const (
+	// Numeric is a column of numbers; NaN marks a missing value.
+	Numeric Kind = iota
+	// Categorical is a column of categories, coded: a value is the index
+	// of its category in Input.Levels, -1 for a category not among them,
+	// NaN for a missing value.
+	Categorical
+)
+
+var kindNames = [...]string{"numeric", "categorical"}
+
+// String returns "numeric" or "categorical".
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Impute is how an input's missing values are filled, as scikit-learn's
+// SimpleImputer strategies. The zero value is ImputeAuto.
+type Impute int8
+
+// The imputation strategies.
+const (
+	// ImputeAuto is ImputeMean for a Numeric input and ImputeMostFrequent
+	// for a Categorical one.
+	ImputeAuto Impute = iota
+	// ImputeMean fills with the mean of the training values (Numeric).
+	ImputeMean
+	// ImputeMedian fills with their median (Numeric).
+	ImputeMedian
+	// ImputeMostFrequent fills with the most frequent training value, the
+	// smallest one on ties.
+	ImputeMostFrequent
+	// ImputeConstant fills with Input.Fill (Numeric) or Input.FillText
+	// (Categorical).
+	ImputeConstant
+)
+
+var imputeNames = [...]string{"auto", "mean", "median", "most_frequent", "constant"}
+
+// String returns scikit-learn's name of the strategy ("mean",
+// "most_frequent", ...) or "auto".
+func (s Impute) String() string {
+	if s >= 0 && int(s) < len(imputeNames) {
+		return imputeNames[s]
+	}
+	return "Impute(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Unknown says what a Categorical input does with a category that was not
+// seen in the training rows. The zero value is UnknownIgnore.
+type Unknown int8
+
+// The ways to handle an unknown category, as scikit-learn's OneHotEncoder
+// handle_unknown.
+const (
+	// UnknownIgnore encodes it as zeros in all of the input's columns.
+	UnknownIgnore Unknown = iota
+	// UnknownError makes the prediction fail with an error wrapping
+	// ErrInput.
+	UnknownError
+	// UnknownInfrequent puts it in the infrequent column when the input
+	// has one, and ignores it otherwise (scikit-learn's
+	// "infrequent_if_exist").
+	UnknownInfrequent
+)
+
+var unknownNames = [...]string{"ignore", "error", "infrequent_if_exist"}
+
+// String returns scikit-learn's name: "ignore", "error" or
+// "infrequent_if_exist".
+func (u Unknown) String() string {
+	if u >= 0 && int(u) < len(unknownNames) {
+		return unknownNames[u]
+	}
+	return "Unknown(" + strconv.Itoa(int(u)) + ")"
+}
 
 // fitInputs is Fit with Config.Inputs: it fits the preprocessing on X,
 // fits the model on the features, and keeps the preprocessing in it.
