@@ -263,6 +263,8 @@ func (rd *tableReader) read(sc *scanner) error {
 		}
 		return rd.retext(sc.b, sc.comma, true)
 	}
+	// rd's matrix is sized for both halves: second's rows are appended.
+	rd.data = make([]float64, 0, estimateRows(body)*len(rd.cols))
 	second := rd.fork()
 	first := &scanner{b: body[:cut], comma: sc.comma, line: sc.line}
 	rest := &scanner{b: body[cut:], comma: sc.comma, line: sc.line + bytes.Count(body[:cut], []byte{'\n'})}
@@ -282,7 +284,9 @@ func (rd *tableReader) read(sc *scanner) error {
 
 // readRows reads the rows that sc holds.
 func (rd *tableReader) readRows(sc *scanner) error {
-	rd.data = make([]float64, 0, estimateRows(sc.b[sc.i:])*len(rd.cols))
+	if rd.data == nil {
+		rd.data = make([]float64, 0, estimateRows(sc.b[sc.i:])*len(rd.cols))
+	}
 	for {
 		rec, err := sc.next()
 		if err != nil {

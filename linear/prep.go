@@ -162,7 +162,6 @@ func distinctLevels(in Input) error {
 // row-major with the given stride).
 func fitPrep(inputs []Input, data []float64, stride, n int) (*prep, error) {
 	p := &prep{inputs: make([]Input, len(inputs)), enc: make([]Encoding, len(inputs))}
-	col := make([]float64, 0, n)
 	for j, in := range inputs {
 		in.Levels = slices.Clone(in.Levels)
 		if in.Impute == ImputeAuto {
@@ -175,16 +174,32 @@ func fitPrep(inputs []Input, data []float64, stride, n int) (*prep, error) {
 			in.FillText = DefaultFillText
 		}
 		p.inputs[j] = in
-		col = col[:0]
-		for i := range n {
-			col = append(col, data[i*stride+j])
-		}
-		var err error
-		if in.Kind == Numeric {
-			p.enc[j], err = fitNumeric(in, col)
-		} else {
-			p.enc[j], err = fitCategorical(in, col)
-		}
+	}
+	// The inputs are fitted independently; many rows on two goroutines,
+	// each taking every other input. The first error by input wins.
+	workers := 1
+	if n*len(inputs) >= 1<<16 {
+		workers = 2
+	}
+	errs := make([]error, len(inputs))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			col := make([]float64, n)
+			for j := w; j < len(inputs); j += workers {
+				for i := range n {
+					col[i] = data[i*stride+j]
+				}
+				if p.inputs[j].Kind == Numeric {
+					p.enc[j], errs[j] = fitNumeric(p.inputs[j], col)
+				} else {
+					p.enc[j], errs[j] = fitCategorical(p.inputs[j], col)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
@@ -505,9 +520,15 @@ func (p *prep) transformRow(z, x []float64) error {
 			z[p.slot[j]] = (v - e.Mean) / e.Scale
 			continue
 		}
-		s, err := p.code(j, v)
-		if err != nil {
-			return err
+		codes := p.codes[j]
+		var s int32
+		if k := int(v); float64(k) == v && k >= 0 && k < len(codes)-2 && p.fails[j] == nil {
+			s = codes[k+1] // the common case: a known code
+		} else {
+			var err error
+			if s, err = p.code(j, v); err != nil {
+				return err
+			}
 		}
 		if s >= 0 {
 			z[s] = 1
