@@ -53,7 +53,6 @@ func ParseOrder(clauses []string, attrs map[string]Kind) ([]OrderKey, error) {
 	return out, nil
 }
 
-
 // SortFunc sorts items by keys, then by the tie-breaking keys; value
 // returns an item's value of an attribute as a string, or as an int64 in
 // num with isNum true.
