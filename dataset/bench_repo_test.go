@@ -99,7 +99,7 @@ func benchRecommit(b *testing.B, src string, opts dataset.Options) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if !res.Unchanged || res.Version.ID != first.Version.ID || res.Version.Number != 1 {
+		if !res.Unchanged || res.Version.Digest != first.Version.Digest || res.Version.Number != 1 {
 			b.Fatalf("re-commit = %+v, want unchanged %v", res, first.Version)
 		}
 		if !opts.NoHashCache && res.Stats.Read != 0 {
@@ -136,17 +136,10 @@ func BenchmarkRecommit20kSmall(b *testing.B) {
 	benchRecommit(b, src, dataset.Options{})
 }
 
-// BenchmarkRecommit20kSmallShared: the same in Shared mode, which opens
-// the index file for each of the commit's two transactions.
-func BenchmarkRecommit20kSmallShared(b *testing.B) {
-	src, _ := smallTree(b, 20000)
-	benchRecommit(b, src, dataset.Options{Shared: true})
-}
-
-// benchResolve times one Resolve, a single read transaction.
-func benchResolve(b *testing.B, shared bool) {
+// BenchmarkResolve times one Resolve, a single read transaction.
+func BenchmarkResolve(b *testing.B) {
 	ctx := context.Background()
-	r, err := dataset.OpenWith(filepath.Join(b.TempDir(), "repo"), dataset.Options{Shared: shared})
+	r, err := dataset.Open(filepath.Join(b.TempDir(), "repo"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -160,11 +153,8 @@ func benchResolve(b *testing.B, shared bool) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.Resolve("d", "latest"); err != nil {
+		if _, err := r.Resolve(context.Background(), "d", "latest"); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
-
-func BenchmarkResolve(b *testing.B)       { benchResolve(b, false) }
-func BenchmarkResolveShared(b *testing.B) { benchResolve(b, true) }

@@ -9,6 +9,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+
+	"github.com/cairn-ml/cairn/internal/blob"
+	"github.com/cairn-ml/cairn/internal/parallel"
 )
 
 // Checkout writes the version ref of name (see Resolve for refs) to dst
@@ -27,16 +30,16 @@ import (
 // which only holds relative, cleaned paths, and files are created through
 // an os.Root, so nothing is written outside dst.
 func (r *Repo) Checkout(ctx context.Context, name, ref, dst string) (Version, error) {
-	v, k, err := r.resolve(name, ref)
+	v, k, err := r.resolve(ctx, name, ref)
 	if err != nil {
 		return Version{}, err
 	}
-	m, err := loadManifest(r.dir, v.ID)
+	m, err := r.loadManifest(ctx, v.Digest)
 	if err == nil && m.kind != k {
-		err = fmt.Errorf("%w: manifest %s is a %v, the index says %v", ErrCorrupt, v.ID, m.kind, k)
+		err = fmt.Errorf("%w: manifest %s is a %v, the index says %v", ErrCorrupt, v.Digest, m.kind, k)
 	}
 	if err == nil {
-		err = checkout(ctx, r.dir, m, dst, r.workers)
+		err = checkout(ctx, r.blobs, m, dst, r.workers)
 	}
 	if err != nil {
 		return Version{}, fmt.Errorf("dataset: checkout %s to %s: %w", v, dst, err)
@@ -44,7 +47,7 @@ func (r *Repo) Checkout(ctx context.Context, name, ref, dst string) (Version, er
 	return v, nil
 }
 
-func checkout(ctx context.Context, root string, m *manifest, dst string, workers int) error {
+func checkout(ctx context.Context, objects blob.Store, m *manifest, dst string, workers int) error {
 	dst = filepath.Clean(dst)
 	emptyDir := false
 	switch info, err := os.Lstat(dst); {
@@ -74,7 +77,7 @@ func checkout(ctx context.Context, root string, m *manifest, dst string, workers
 		if err != nil {
 			return err
 		}
-		err = copyObject(ctx, root, f, tmp, make([]byte, bufSize))
+		err = copyObject(ctx, objects, f, tmp, make([]byte, bufSize))
 		if err == nil {
 			if _, serr := os.Lstat(dst); serr == nil {
 				err = fmt.Errorf("%w: %s", ErrExists, dst)
@@ -117,7 +120,7 @@ func checkout(ctx context.Context, root string, m *manifest, dst string, workers
 		}
 	}
 	bufs := make([][]byte, workers)
-	err = parallel(ctx, len(m.files), workers, func(ctx context.Context, w, i int) error {
+	err = parallel.Run(ctx, len(m.files), workers, func(ctx context.Context, w, i int) error {
 		if bufs[w] == nil {
 			bufs[w] = make([]byte, bufSize)
 		}
@@ -126,7 +129,7 @@ func checkout(ctx context.Context, root string, m *manifest, dst string, workers
 		if err != nil {
 			return err
 		}
-		return copyObject(ctx, root, f, out, bufs[w])
+		return copyObject(ctx, objects, f, out, bufs[w])
 	})
 	if err != nil {
 		return err
@@ -145,22 +148,23 @@ func checkout(ctx context.Context, root string, m *manifest, dst string, workers
 
 // copyObject copies the object of f into out, verifying it, sets f's mode
 // and closes out.
-func copyObject(ctx context.Context, root string, f file, out *os.File, buf []byte) error {
+func copyObject(ctx context.Context, objects blob.Store, f file, out *os.File, buf []byte) error {
 	err := func() error {
-		in, err := openFile(objectPath(root, f.sum), os.O_RDONLY, 0)
+		in, err := objects.Open(ctx, f.sum)
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("%w: object %s of %s", ErrNotFound, digestString(f.sum), f.path)
-			}
-			return err
+			return fmt.Errorf("%s: %w", f.path, err)
 		}
 		defer in.Close()
-		src := io.Reader(newVerifier(in, f.sum, f.size))
+		src := io.Reader(in)
 		if f.size >= int64(len(buf)) {
-			src = ctxReader{ctx, src}
+			src = blob.CtxReader{Ctx: ctx, R: src}
 		}
-		if _, err := io.CopyBuffer(struct{ io.Writer }{out}, src, buf); err != nil {
+		n, err := io.CopyBuffer(struct{ io.Writer }{out}, src, buf)
+		if err != nil {
 			return fmt.Errorf("%s: %w", f.path, err)
+		}
+		if n != f.size {
+			return fmt.Errorf("%w: object %s of %s has %d bytes, want %d", ErrCorrupt, digestString(f.sum), f.path, n, f.size)
 		}
 		return out.Chmod(f.mode)
 	}()
@@ -168,17 +172,4 @@ func copyObject(ctx context.Context, root string, f file, out *os.File, buf []by
 		err = cerr
 	}
 	return err
-}
-
-// ctxReader stops a copy when its context is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

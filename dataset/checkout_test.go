@@ -128,15 +128,15 @@ func TestCheckoutDamaged(t *testing.T) {
 
 func TestCheckoutManifestDamaged(t *testing.T) {
 	r := committed(t, map[string]tfile{"a": {Data: "1"}})
-	v, err := r.Resolve("d", "latest")
+	v, err := r.Resolve(context.Background(), "d", "latest")
 	if err != nil {
 		t.Fatal(err)
 	}
-	damage(t, objectOf(r, v.ID))
+	damage(t, objectOf(r, v.Digest))
 	if _, err := r.Checkout(context.Background(), "d", "v1", filepath.Join(t.TempDir(), "x")); !errors.Is(err, dataset.ErrCorrupt) {
 		t.Errorf("Checkout = %v, want ErrCorrupt", err)
 	}
-	if _, err := r.FS("d", "v1"); !errors.Is(err, dataset.ErrCorrupt) {
+	if _, err := r.FS(context.Background(), "d", "v1"); !errors.Is(err, dataset.ErrCorrupt) {
 		t.Errorf("FS = %v, want ErrCorrupt", err)
 	}
 }
@@ -150,7 +150,7 @@ func TestFS(t *testing.T) {
 		"other/deep/e": {Data: "epsilon", Mode: 0o755},
 	}
 	r := committed(t, tree)
-	fsys, err := r.FS("d", "latest")
+	fsys, err := r.FS(context.Background(), "d", "latest")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,10 +173,10 @@ func TestFS(t *testing.T) {
 	if diff := cmp.Diff(withModes(tree), got); diff != "" {
 		t.Errorf("FS content (-want +got):\n%s", diff)
 	}
-	v, _ := r.Resolve("d", "v1")
+	v, _ := r.Resolve(context.Background(), "d", "v1")
 	info, err := fs.Stat(fsys, "dir/sub")
-	if err != nil || !info.IsDir() || !info.ModTime().Equal(v.Time) {
-		t.Errorf("Stat(dir/sub) = %v, %v; want a folder stamped %v", info, err, v.Time)
+	if err != nil || !info.IsDir() || !info.ModTime().Equal(v.Created) {
+		t.Errorf("Stat(dir/sub) = %v, %v; want a folder stamped %v", info, err, v.Created)
 	}
 	if _, err := fsys.Open("../a"); !errors.Is(err, fs.ErrInvalid) {
 		t.Errorf("Open(../a) = %v, want fs.ErrInvalid", err)
@@ -197,7 +197,7 @@ func TestFSVerifies(t *testing.T) {
 	r := committed(t, map[string]tfile{"a": {Data: "alpha"}, "b": {Data: "beta"}})
 	damage(t, objectOf(r, sha("alpha")))
 	os.Remove(objectOf(r, sha("beta")))
-	fsys, err := r.FS("d", "v1")
+	fsys, err := r.FS(context.Background(), "d", "v1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/parallel"
 )
 
 // CommitResult says what a Commit (or a Pull) recorded.
@@ -82,18 +83,16 @@ type job struct {
 //
 // Cancelling ctx stops the commit with an error wrapping ctx.Err(), and
 // leaves the repository as it was, as does a crash at any point: objects
-// are written to tmp/, made durable and renamed into objects/, and only
+// are written to a staging folder, made durable and named in objects/, and only
 // then does one index transaction record the version.
 func (r *Repo) Commit(ctx context.Context, name, path, message string) (CommitResult, error) {
 	if err := checkName(name); err != nil {
 		return CommitResult{}, err
 	}
-	end, err := r.begin()
-	if err != nil {
-		return CommitResult{}, err
+	if path == "" {
+		return CommitResult{}, fmt.Errorf("dataset: commit %s: %w: empty path (name the file or folder to commit)", name, ErrBadPath)
 	}
-	defer end()
-	unlock, err := r.lockRepo(ctx, false)
+	unlock, err := r.lockBlobs(ctx, false)
 	if err != nil {
 		return CommitResult{}, err
 	}
@@ -104,7 +103,7 @@ func (r *Repo) Commit(ctx context.Context, name, path, message string) (CommitRe
 		return CommitResult{}, fmt.Errorf("dataset: commit %s from %s: %w", name, path, err)
 	}
 	r.log.LogAttrs(ctx, slog.LevelInfo, "dataset: commit",
-		slog.String("version", res.Version.String()), slog.String("id", res.Version.ID),
+		slog.String("version", res.Version.String()), slog.String("digest", res.Version.Digest),
 		slog.Bool("unchanged", res.Unchanged), slog.Int("files", res.Stats.Files),
 		slog.Int("read", res.Stats.Read), slog.Int("new_objects", res.Stats.NewObjects),
 		slog.Duration("took", time.Since(start)))
@@ -153,7 +152,7 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		prev    Version
 		hasPrev bool
 	)
-	err = r.view(func(tx *bbolt.Tx) error {
+	err = r.view(ctx, func(tx kv.Tx) error {
 		if !r.opts.NoHashCache {
 			cache = loadCache(tx, root, k == kindDir)
 		}
@@ -196,18 +195,18 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 	if r.opts.Workers <= 0 {
 		workers = max(4, workers)
 	}
-	st, err := r.newStager(len(toRead) > batchThreshold, workers)
+	st, err := r.newBatch(len(toRead) > batchThreshold, workers)
 	if err != nil {
 		return CommitResult{}, err
 	}
-	defer st.cleanup()
+	defer st.Close()
 	var (
 		putMu sync.Mutex
 		put   = make(map[string]cacheEntry, len(toRead))
 		stats CommitStats
 	)
 	bufs := make([][]byte, workers)
-	err = parallel(ctx, len(toRead), workers, func(ctx context.Context, w, n int) error {
+	err = parallel.Run(ctx, len(toRead), workers, func(ctx context.Context, w, n int) error {
 		if bufs[w] == nil {
 			bufs[w] = make([]byte, bufSize)
 		}
@@ -237,15 +236,15 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 	stats.Files, stats.Bytes = len(m.files), m.size()
 	// Objects are published even when the content equals the newest
 	// version: a file read again restores its object if it went missing.
-	if need, err := st.needed(sum); err != nil {
+	if need, err := st.Needed(sum); err != nil {
 		return CommitResult{}, err
 	} else if need {
-		if err := st.put(0, sum, enc); err != nil {
+		if err := st.Put(0, sum, enc); err != nil {
 			return CommitResult{}, err
 		}
 	}
-	stats.NewObjects, stats.NewBytes = st.count()
-	if err := st.publish(ctx); err != nil {
+	stats.NewObjects, stats.NewBytes = st.Count()
+	if err := st.Publish(ctx); err != nil {
 		return CommitResult{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -259,20 +258,20 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		}
 	}
 	res := CommitResult{Stats: stats}
-	if hasPrev && prev.ID == id && len(put) == 0 && !(k == kindDir && stale(cache, present)) {
+	if hasPrev && prev.Digest == id && len(put) == 0 && !(k == kindDir && stale(cache, present)) {
 		// Nothing to write: skip the write transaction and its fsync.
 		res.Version, res.Unchanged = prev, true
 		return res, nil
 	}
-	err = r.update(func(tx *bbolt.Tx) error {
+	err = r.update(ctx, func(tx kv.Tx) error {
 		if !r.opts.NoHashCache {
 			if err := storeCache(tx, root, k == kindDir, put, present); err != nil {
 				return err
 			}
 		}
-		v := Version{Name: name, ID: id, Message: message, Files: stats.Files, Size: stats.Bytes}
+		v := Version{Name: name, Digest: id, Message: message, Files: stats.Files, Size: stats.Bytes}
 		var err error
-		res.Version, res.Unchanged, err = record(tx, v, k, r.now)
+		res.Version, res.Unchanged, err = record(tx, v, k, m, r.now)
 		return err
 	})
 	if err != nil {
@@ -294,14 +293,15 @@ func stale(cache map[string]cacheEntry, present map[string]struct{}) bool {
 }
 
 // record adds v as the next version of v.Name unless the newest version
-// already has v's ID; it returns the version that holds the content. A
-// new version is stamped with now().
-func record(tx *bbolt.Tx, v Version, k kind, now func() time.Time) (Version, bool, error) {
+// already has v's digest; it returns the version that holds the content.
+// A new version is stamped with now(), and every object of its manifest m
+// (the manifest itself included) is recorded in dataset/blobrefs.
+func record(tx kv.Tx, v Version, k kind, m *manifest, now func() time.Time) (Version, bool, error) {
 	prev, _, ok, err := latest(tx, v.Name)
 	if err != nil {
 		return Version{}, false, err
 	}
-	if ok && prev.ID == v.ID {
+	if ok && prev.Digest == v.Digest {
 		return prev, true, nil
 	}
 	v.Number = 1
@@ -311,12 +311,42 @@ func record(tx *bbolt.Tx, v Version, k kind, now func() time.Time) (Version, boo
 	if v.Number > maxVersion {
 		return Version{}, false, fmt.Errorf("%w: too many versions of %q", ErrBadRef, v.Name)
 	}
-	b, err := tx.Bucket([]byte(bucketVersions)).CreateBucketIfNotExists([]byte(v.Name))
+	b, err := tx.Bucket(bucketVersions).CreateBucket([]byte(v.Name))
 	if err != nil {
 		return Version{}, false, err
 	}
-	v.Time = now().Round(0).UTC()
-	return v, false, b.Put(versionKey(v.Number), encodeVersion(v, k))
+	if err := addRefs(tx, v.Digest, m); err != nil {
+		return Version{}, false, err
+	}
+	v.Created = now().Round(0).UTC()
+	sum, _ := parseDigest(v.Digest)
+	rec := versionRec{sum: sum, created: v.Created.UnixNano(), message: v.Message, kind: k, files: uint64(v.Files), size: v.Size}
+	return v, false, b.Put(versionKey(v.Number), rec.encode())
+}
+
+// addRefs records the objects of manifest m (whose digest is id) in
+// dataset/blobrefs, skipping those recorded already.
+func addRefs(tx kv.Tx, id string, m *manifest) error {
+	refs := tx.Bucket(bucketRefs)
+	put := func(sum [32]byte) error {
+		if refs.Get(sum[:]) != nil {
+			return nil
+		}
+		return refs.Put(sum[:], nil)
+	}
+	sum, err := parseDigest(id)
+	if err != nil {
+		return err
+	}
+	if err := put(sum); err != nil {
+		return err
+	}
+	for _, f := range m.files {
+		if err := put(f.sum); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // within reports whether path is dir or lies under it (both cleaned and
@@ -375,7 +405,7 @@ func (r *Repo) walk(ctx context.Context, root string) ([]job, error) {
 
 // statJobs stats the regular files that walk found.
 func (r *Repo) statJobs(ctx context.Context, jobs []job) error {
-	return parallel(ctx, len(jobs), r.workers, func(_ context.Context, _, i int) error {
+	return parallel.Run(ctx, len(jobs), r.workers, func(_ context.Context, _, i int) error {
 		if jobs[i].entry == nil {
 			return nil
 		}
@@ -411,7 +441,7 @@ func resolveLink(root, repo, path string) (string, fs.FileInfo, error) {
 // hashFile reads the file at src, hashes it, stages its content (as
 // worker w) unless the repository has it, and returns its cache entry and
 // permission bits.
-func (r *Repo) hashFile(ctx context.Context, st *stager, w int, src string, buf []byte) (cacheEntry, fs.FileMode, error) {
+func (r *Repo) hashFile(ctx context.Context, st batch, w int, src string, buf []byte) (cacheEntry, fs.FileMode, error) {
 	f, err := openSource(src)
 	if err != nil {
 		return cacheEntry{}, 0, err
@@ -456,27 +486,27 @@ func (r *Repo) hashFile(ctx context.Context, st *stager, w int, src string, buf 
 		e.sum = sha256.Sum256(buf[:k])
 	} else {
 		// Large: stream it into a temporary object while hashing.
-		if tmp, err = st.create(w); err != nil {
+		if tmp, err = st.Create(w); err != nil {
 			return cacheEntry{}, 0, err
 		}
 		h := sha256.New()
 		for {
 			if err := ctx.Err(); err != nil {
-				st.discard(tmp)
+				st.Discard(tmp)
 				return cacheEntry{}, 0, err
 			}
 			k, rerr := f.Read(buf)
 			h.Write(buf[:k])
 			n += int64(k)
 			if _, err := tmp.Write(buf[:k]); err != nil {
-				st.discard(tmp)
+				st.Discard(tmp)
 				return cacheEntry{}, 0, err
 			}
 			if rerr == io.EOF {
 				break
 			}
 			if rerr != nil {
-				st.discard(tmp)
+				st.Discard(tmp)
 				return cacheEntry{}, 0, rerr
 			}
 		}
@@ -488,18 +518,18 @@ func (r *Repo) hashFile(ctx context.Context, st *stager, w int, src string, buf 
 	}
 	need := false
 	if err == nil {
-		need, err = st.needed(e.sum)
+		need, err = st.Needed(e.sum)
 	}
 	switch {
 	case err != nil:
 	case tmp != nil && need:
-		_, err = st.finish(tmp, e.sum, n)
+		_, err = st.Finish(tmp, e.sum, n)
 		tmp = nil
 	case need:
-		err = st.put(w, e.sum, buf[:n])
+		err = st.Put(w, e.sum, buf[:n])
 	}
 	if tmp != nil {
-		st.discard(tmp)
+		st.Discard(tmp)
 	}
 	if err != nil {
 		return cacheEntry{}, 0, err

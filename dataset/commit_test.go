@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cairn-ml/cairn/dataset"
@@ -95,7 +96,7 @@ func TestCommitSingleFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := r.Files("iris", "v1")
+	files, err := r.Files(context.Background(), "iris", "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestCommitSingleFile(t *testing.T) {
 		t.Errorf("Files (-want +got):\n%s", diff)
 	}
 	dst := filepath.Join(t.TempDir(), "copy.csv")
-	if _, err := r.Checkout(ctx, "iris", res.Version.ID[7:15], dst); err != nil {
+	if _, err := r.Checkout(ctx, "iris", res.Version.Digest[7:15], dst); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(dst)
@@ -148,27 +149,27 @@ func TestCommitVersions(t *testing.T) {
 			t.Errorf("%s: Commit = %v unchanged=%v, want v%d unchanged=%v", s.name, res.Version, res.Unchanged, s.wantNum, s.unchanged)
 		}
 		if !s.unchanged {
-			ids = append(ids, res.Version.ID)
+			ids = append(ids, res.Version.Digest)
 		}
 	}
 	if ids[0] != ids[3] {
 		t.Errorf("v4 has id %s, want v1's %s (same content)", ids[3], ids[0])
 	}
-	vs, err := r.Versions("d")
+	vs, err := r.Versions(context.Background(), "d")
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := fixedClock()
 	var want []dataset.Version
 	for i, msg := range []string{"first", "modified", "mode only", "back to v1"} {
-		want = append(want, dataset.Version{Name: "d", Number: i + 1, ID: ids[i], Time: clock(), Message: msg, Files: 2, Size: 2})
+		want = append(want, dataset.Version{Name: "d", Number: i + 1, Digest: ids[i], Created: clock(), Message: msg, Files: 2, Size: 2})
 	}
 	want[1].Size = 4
 	want[2].Size = 4
 	if diff := cmp.Diff(want, vs); diff != "" {
 		t.Errorf("Versions (-want +got):\n%s", diff)
 	}
-	names, err := r.Names()
+	names, err := r.Names(context.Background())
 	if err != nil || !cmp.Equal(names, []string{"d"}) {
 		t.Errorf("Names() = %v, %v; want [d]", names, err)
 	}
@@ -191,9 +192,9 @@ func TestCommitDedup(t *testing.T) {
 	if got := len(objectFiles(t, r)); got != 3 {
 		t.Errorf("objects = %d, want 3", got)
 	}
-	if first.Stats.NewObjects != 3 || second.Stats.NewObjects != 0 || second.Version.ID != first.Version.ID {
+	if first.Stats.NewObjects != 3 || second.Stats.NewObjects != 0 || second.Version.Digest != first.Version.Digest {
 		t.Errorf("NewObjects = %d then %d (ids %s, %s), want 3 then 0 and equal ids",
-			first.Stats.NewObjects, second.Stats.NewObjects, first.Version.ID, second.Version.ID)
+			first.Stats.NewObjects, second.Stats.NewObjects, first.Version.Digest, second.Version.Digest)
 	}
 }
 
@@ -255,7 +256,7 @@ func TestCommitSymlinks(t *testing.T) {
 		if _, err := r.Commit(context.Background(), "d", link, ""); err != nil {
 			t.Fatal(err)
 		}
-		files, err := r.Files("d", "v1")
+		files, err := r.Files(context.Background(), "d", "v1")
 		if err != nil || len(files) != 1 || files[0].Path != "x" {
 			t.Errorf("Files = %v, %v; want [x]", files, err)
 		}
@@ -303,7 +304,7 @@ func TestCommitErrors(t *testing.T) {
 			}
 		})
 	}
-	if names, err := r.Names(); err != nil || len(names) != 0 {
+	if names, err := r.Names(context.Background()); err != nil || len(names) != 0 {
 		t.Errorf("Names() = %v, %v after failed commits, want none", names, err)
 	}
 	if got := objectFiles(t, r); len(got) != 0 {
@@ -325,7 +326,7 @@ func TestCommitSkipsRepositoryInsideTree(t *testing.T) {
 	if _, err := r.Commit(context.Background(), "work", work, ""); err != nil {
 		t.Fatal(err)
 	}
-	files, err := r.Files("work", "latest")
+	files, err := r.Files(context.Background(), "work", "latest")
 	if err != nil || len(files) != 1 || files[0].Path != "data/a" {
 		t.Errorf("Files = %v, %v; want only data/a", files, err)
 	}
@@ -353,12 +354,12 @@ func TestResolve(t *testing.T) {
 		{"v1", 1, nil},
 		{"v2", 2, nil},
 		{"v3", 3, nil},
-		{vs[1].ID, 2, nil},
-		{vs[1].ID[7:], 2, nil},
-		{vs[1].ID[7:11], 2, nil},
-		{strings.ToUpper(vs[1].ID[7:20]), 2, nil},
-		{"sha256:" + vs[1].ID[7:12], 2, nil},
-		{vs[0].ID[7:20], 3, nil}, // v1 and v3 share content: the newest wins
+		{vs[1].Digest, 2, nil},
+		{vs[1].Digest[7:], 2, nil},
+		{vs[1].Digest[7:11], 2, nil},
+		{strings.ToUpper(vs[1].Digest[7:20]), 2, nil},
+		{"sha256:" + vs[1].Digest[7:12], 2, nil},
+		{vs[0].Digest[7:20], 3, nil}, // v1 and v3 share content: the newest wins
 		{"v4", 0, dataset.ErrNotFound},
 		{"v0", 0, dataset.ErrBadRef},
 		{"v01", 0, dataset.ErrBadRef},
@@ -366,13 +367,15 @@ func TestResolve(t *testing.T) {
 		{"abc", 0, dataset.ErrBadRef},
 		{"xyz1", 0, dataset.ErrBadRef},
 		{"", 0, dataset.ErrBadRef},
-		{"LATEST", 0, dataset.ErrBadRef},
-		{vs[1].ID + "0", 0, dataset.ErrBadRef},
-		{flipFirst(vs[1].ID[7:20], vs), 0, dataset.ErrNotFound},
+		{"LATEST", 3, nil},
+		{"3", 3, nil},
+		{"@champion", 0, dataset.ErrNotFound},
+		{vs[1].Digest + "0", 0, dataset.ErrBadRef},
+		{flipFirst(vs[1].Digest[7:20], vs), 0, dataset.ErrNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
-			got, err := r.Resolve("d", tt.ref)
+			got, err := r.Resolve(context.Background(), "d", tt.ref)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Resolve(d, %q) = %v, want %v", tt.ref, err, tt.wantErr)
 			}
@@ -383,10 +386,10 @@ func TestResolve(t *testing.T) {
 			}
 		})
 	}
-	if _, err := r.Resolve("unknown", "latest"); !errors.Is(err, dataset.ErrNotFound) {
+	if _, err := r.Resolve(context.Background(), "unknown", "latest"); !errors.Is(err, dataset.ErrNotFound) {
 		t.Errorf("Resolve(unknown) = %v, want ErrNotFound", err)
 	}
-	if _, err := r.Versions("unknown"); !errors.Is(err, dataset.ErrNotFound) {
+	if _, err := r.Versions(context.Background(), "unknown"); !errors.Is(err, dataset.ErrNotFound) {
 		t.Errorf("Versions(unknown) = %v, want ErrNotFound", err)
 	}
 }
@@ -398,7 +401,7 @@ func flipFirst(prefix string, vs []dataset.Version) string {
 		p := string(c) + prefix[1:]
 		ok := true
 		for _, v := range vs {
-			ok = ok && !strings.HasPrefix(v.ID[7:], p)
+			ok = ok && !strings.HasPrefix(v.Digest[7:], p)
 		}
 		if ok {
 			return p
@@ -407,16 +410,24 @@ func flipFirst(prefix string, vs []dataset.Version) string {
 	panic("unreachable")
 }
 
+// While another program (bbolt itself, outside the storage core) holds
+// the index, calls fail with ErrLocked after the timeout; after Close
+// every call fails with ErrClosed.
 func TestOpenLockedAndClosed(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "repo")
-	r, err := dataset.Open(dir)
+	r, err := dataset.OpenWith(dir, dataset.Options{Timeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = dataset.OpenWith(dir, dataset.Options{Timeout: 50 * time.Millisecond})
-	if !errors.Is(err, dataset.ErrLocked) || !errors.Is(err, berrors.ErrTimeout) {
-		t.Errorf("second Open = %v, want ErrLocked and bbolt's ErrTimeout", err)
+	db, err := bbolt.Open(filepath.Join(dir, "index.db"), 0o600, &bbolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("the idle repository kept its index: %v", err)
 	}
+	_, err = r.Versions(context.Background(), "d")
+	if !errors.Is(err, dataset.ErrLocked) || !errors.Is(err, berrors.ErrTimeout) {
+		t.Errorf("Versions while another holds the index = %v, want ErrLocked and bbolt's ErrTimeout", err)
+	}
+	db.Close()
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -426,17 +437,17 @@ func TestOpenLockedAndClosed(t *testing.T) {
 	ctx := context.Background()
 	calls := map[string]func() error{
 		"Commit":   func() error { _, err := r.Commit(ctx, "d", t.TempDir(), ""); return err },
-		"Versions": func() error { _, err := r.Versions("d"); return err },
-		"Names":    func() error { _, err := r.Names(); return err },
-		"Resolve":  func() error { _, err := r.Resolve("d", "latest"); return err },
+		"Versions": func() error { _, err := r.Versions(ctx, "d"); return err },
+		"Names":    func() error { _, err := r.Names(ctx); return err },
+		"Resolve":  func() error { _, err := r.Resolve(ctx, "d", "latest"); return err },
 		"Checkout": func() error { _, err := r.Checkout(ctx, "d", "latest", t.TempDir()); return err },
-		"FS":       func() error { _, err := r.FS("d", "latest"); return err },
-		"Diff":     func() error { _, err := r.Diff("d", "v1", "v2"); return err },
+		"FS":       func() error { _, err := r.FS(ctx, "d", "latest"); return err },
+		"Diff":     func() error { _, err := r.Diff(ctx, "d", "v1", "v2"); return err },
 		"Verify":   func() error { _, err := r.Verify(ctx); return err },
 		"GC":       func() error { _, err := r.GC(ctx); return err },
-		"Push":     func() error { _, err := r.Push(ctx, dataset.NewDirRemote(t.TempDir()), "d", "v1"); return err },
+		"Push":     func() error { _, err := r.Push(ctx, t.TempDir(), "d", "v1"); return err },
 		"Pull": func() error {
-			_, err := r.Pull(ctx, dataset.NewDirRemote(t.TempDir()), "d", sha(""))
+			_, err := r.Pull(ctx, t.TempDir(), "d", sha(""))
 			return err
 		},
 	}
@@ -453,15 +464,17 @@ func TestOpenLockedAndClosed(t *testing.T) {
 	r2.Close()
 }
 
-func TestShared(t *testing.T) {
+// Two Repos on one repository commit, collect and verify in turn with
+// the default options.
+func TestTwoRepos(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "repo")
-	a, err := dataset.OpenWith(dir, dataset.Options{Shared: true})
+	a, err := dataset.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := dataset.OpenWith(dir, dataset.Options{Shared: true})
+	b, err := dataset.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +488,7 @@ func TestShared(t *testing.T) {
 	if _, err := b.Commit(ctx, "d", src, "by b"); err != nil {
 		t.Fatal(err)
 	}
-	vs, err := a.Versions("d")
+	vs, err := a.Versions(ctx, "d")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,27 +496,22 @@ func TestShared(t *testing.T) {
 	if diff := cmp.Diff([]string{"by a", "by b"}, got); diff != "" {
 		t.Errorf("messages (-want +got):\n%s", diff)
 	}
-	if _, err := b.GC(ctx); err != nil {
-		t.Error(err)
+	if res, err := b.GC(ctx); err != nil || res.Blobs != 0 {
+		t.Errorf("GC = %+v, %v; want nothing removed", res, err)
 	}
 	if _, err := a.Verify(ctx); err != nil {
 		t.Error(err)
 	}
-	// A non-shared Open holds the file: Shared calls wait and time out.
-	c, err := dataset.Open(dir)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// An empty path is an error, not the current folder.
+func TestCommitEmptyPath(t *testing.T) {
+	r := openRepo(t, dataset.Options{})
+	if _, err := r.Commit(context.Background(), "d", "", "m"); !errors.Is(err, dataset.ErrBadPath) || !errors.Is(err, dataset.ErrInvalid) {
+		t.Errorf("Commit(\"\") = %v, want ErrBadPath (an ErrInvalid)", err)
 	}
-	defer c.Close()
-	d, err := dataset.OpenWith(dir, dataset.Options{Shared: true, Timeout: 50 * time.Millisecond})
-	if !errors.Is(err, dataset.ErrLocked) {
-		t.Errorf("Shared open while held = %v, want ErrLocked", err)
-	}
-	if d != nil {
-		d.Close()
-	}
-	if _, err := a.Versions("d"); !errors.Is(err, dataset.ErrLocked) {
-		t.Errorf("Shared call while held = %v, want ErrLocked", err)
+	if names, _ := r.Names(context.Background()); len(names) != 0 {
+		t.Errorf("Commit(\"\") recorded %v", names)
 	}
 }
 
@@ -551,7 +559,7 @@ func TestDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.a+"-"+tt.b, func(t *testing.T) {
-			got, err := r.Diff("d", tt.a, tt.b)
+			got, err := r.Diff(context.Background(), "d", tt.a, tt.b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -560,7 +568,7 @@ func TestDiff(t *testing.T) {
 			}
 		})
 	}
-	if _, err := r.Diff("d", "v1", "v9"); !errors.Is(err, dataset.ErrNotFound) {
+	if _, err := r.Diff(context.Background(), "d", "v1", "v9"); !errors.Is(err, dataset.ErrNotFound) {
 		t.Errorf("Diff to v9 = %v, want ErrNotFound", err)
 	}
 	if got := dataset.Modified.String(); got != "modified" {
@@ -583,7 +591,7 @@ func TestManifestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	const want = "sha256:fbc0e75d46efe15ca631db55a90bb01c19e672a1e6f109a81e4cc5d90fc64fc9"
-	if res.Version.ID != want {
-		t.Errorf("ID = %s, want %s", res.Version.ID, want)
+	if res.Version.Digest != want {
+		t.Errorf("ID = %s, want %s", res.Version.Digest, want)
 	}
 }

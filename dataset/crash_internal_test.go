@@ -132,7 +132,7 @@ func TestCrashDuringCommit(t *testing.T) {
 			if rep, err := r.Verify(ctx); err != nil {
 				t.Fatalf("Verify after the crash: %v\n%+v", err, rep)
 			}
-			vs, err := r.Versions("d")
+			vs, err := r.Versions(context.Background(), "d")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +162,7 @@ func TestCrashDuringCommit(t *testing.T) {
 			if res.Version.Number != 3 || res.Unchanged != hasV3 {
 				t.Errorf("Commit after the crash = %v unchanged=%v, want v3 unchanged=%v", res.Version, res.Unchanged, hasV3)
 			}
-			vs, _ = r.Versions("d")
+			vs, _ = r.Versions(context.Background(), "d")
 			check("after a new commit")
 		})
 	}

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -41,12 +42,12 @@ type Change struct {
 // the content (hash) or the permission bits changed. Equal versions give
 // an empty list. Manifests are read and verified; a missing or damaged
 // one is an error wrapping ErrNotFound or ErrCorrupt.
-func (r *Repo) Diff(name, a, b string) ([]Change, error) {
-	ma, err := r.manifest(name, a)
+func (r *Repo) Diff(ctx context.Context, name, a, b string) ([]Change, error) {
+	ma, err := r.manifest(ctx, name, a)
 	if err != nil {
 		return nil, err
 	}
-	mb, err := r.manifest(name, b)
+	mb, err := r.manifest(ctx, name, b)
 	if err != nil {
 		return nil, err
 	}
@@ -77,8 +78,8 @@ func diffManifests(a, b *manifest) []Change {
 }
 
 // Files returns the files of version ref of name, sorted by path.
-func (r *Repo) Files(name, ref string) ([]Entry, error) {
-	m, err := r.manifest(name, ref)
+func (r *Repo) Files(ctx context.Context, name, ref string) ([]Entry, error) {
+	m, err := r.manifest(ctx, name, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +91,12 @@ func (r *Repo) Files(name, ref string) ([]Entry, error) {
 }
 
 // manifest resolves ref and loads its manifest.
-func (r *Repo) manifest(name, ref string) (*manifest, error) {
-	v, _, err := r.resolve(name, ref)
+func (r *Repo) manifest(ctx context.Context, name, ref string) (*manifest, error) {
+	v, _, err := r.resolve(ctx, name, ref)
 	if err != nil {
 		return nil, err
 	}
-	m, err := loadManifest(r.dir, v.ID)
+	m, err := r.loadManifest(ctx, v.Digest)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: manifest of %s: %w", v, err)
 	}

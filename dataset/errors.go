@@ -2,7 +2,8 @@ package dataset
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // These errors describe bad input to ReadCSV. They come back wrapped in a
@@ -24,61 +25,48 @@ var (
 // These errors describe a data set or arguments that an operation cannot
 // work with.
 var (
-	// ErrInvalid reports a Dataset whose fields disagree with each other
-	// (shape, labels out of range, duplicate names).
-	ErrInvalid = errors.New("dataset: invalid data set")
+	// ErrInvalid reports a bad argument: a Dataset whose fields disagree
+	// with each other (shape, labels out of range, duplicate names), and
+	// every more precise kind below (ErrBadIndex, ErrBadSplit, ErrBadName,
+	// ErrBadRef, ErrAmbiguous, ErrBadPath) is one too.
+	ErrInvalid = errors.New("dataset: invalid argument")
 	// ErrBadIndex reports an index outside the data set.
-	ErrBadIndex = errors.New("dataset: index out of range")
+	ErrBadIndex = perr.Sub("dataset: index out of range", ErrInvalid)
 	// ErrBadSplit reports split arguments that cannot be met (a fraction
 	// outside (0, 1), k below 2 or above the number of rows, an empty part).
-	ErrBadSplit = errors.New("dataset: bad split")
+	ErrBadSplit = perr.Sub("dataset: bad split", ErrInvalid)
 )
 
-// ParseError is returned by ReadCSV for input it cannot read. Line and
-// Column are 1-based; Column counts fields (not bytes) and is 0 when the
-// problem concerns the whole line or the whole input. Err is one of the
-// package's sentinel errors or an error from encoding/csv.
-type ParseError struct {
-	Line   int
-	Column int
-	Err    error
-}
-
-func (e *ParseError) Error() string {
-	switch {
-	case e.Line == 0:
-		return e.Err.Error()
-	case e.Column == 0:
-		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
-	default:
-		return fmt.Sprintf("line %d, column %d: %v", e.Line, e.Column, e.Err)
-	}
-}
-
-// Unwrap returns the underlying error.
-func (e *ParseError) Unwrap() error { return e.Err }
+// ParseError is returned by ReadCSV and ReadTable for input they cannot
+// read (Line and Column are 1-based; Column counts fields, not bytes, and
+// is 0 when the problem concerns the whole line or the whole input), and
+// by Resolve for a version reference that does not parse (Input is the
+// reference). Err wraps one of the package's sentinel errors or an error
+// from encoding/csv. It is the one ParseError shape every cairn package
+// returns.
+type ParseError = perr.ParseError
 
 // These errors come from the version repository (Open, Repo and its
 // methods). Check them with errors.Is; the message around them names the
 // data set, version, path or object concerned.
 var (
 	// ErrNotFound reports a name, version, object or file that is not in
-	// the repository (or not on a Remote).
+	// the repository (or not on a remote).
 	ErrNotFound = errors.New("dataset: not found")
 	// ErrBadName reports a data set name that Open's rules reject (see
 	// the package doc, # Versions).
-	ErrBadName = errors.New("dataset: invalid name")
-	// ErrBadRef reports a version reference that is not "latest", "v<n>"
-	// or a hex digest prefix of at least 4 digits.
-	ErrBadRef = errors.New("dataset: invalid version reference")
+	ErrBadName = perr.Sub("dataset: invalid name", ErrInvalid)
+	// ErrBadRef reports a version reference that does not parse (see
+	// Resolve); it comes in a *ParseError.
+	ErrBadRef = perr.Sub("dataset: invalid version reference", ErrInvalid)
 	// ErrAmbiguous reports a digest prefix that matches versions with
 	// different contents.
-	ErrAmbiguous = errors.New("dataset: ambiguous version reference")
+	ErrAmbiguous = perr.Sub("dataset: ambiguous version reference", ErrInvalid)
 	// ErrBadPath reports a path that would escape its root: "..",
 	// an absolute path inside a manifest, a symbolic link that points
 	// outside the committed tree, or a tree that contains the repository
 	// itself.
-	ErrBadPath = errors.New("dataset: path escapes its root")
+	ErrBadPath = perr.Sub("dataset: path escapes its root", ErrInvalid)
 	// ErrNotRegular reports something in a tree that is neither a regular
 	// file nor a directory (a device, a socket, a pipe, a symbolic link to
 	// a directory, a dangling link).
@@ -91,8 +79,9 @@ var (
 	// ErrCorrupt reports stored bytes that do not hash to their name, or
 	// a manifest or index record that cannot be decoded.
 	ErrCorrupt = errors.New("dataset: corrupt data")
-	// ErrLocked reports that another process holds the repository's index
-	// file; it comes with bbolt's errors.ErrTimeout.
+	// ErrLocked reports that another process held the repository's index
+	// file, or its blob store's collection lock, for longer than
+	// Options.Timeout; it comes with the cause (bbolt's errors.ErrTimeout).
 	ErrLocked = errors.New("dataset: repository locked by another process")
 	// ErrClosed reports a call on a Repo after Close.
 	ErrClosed = errors.New("dataset: repository closed")

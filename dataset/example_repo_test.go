@@ -34,7 +34,7 @@ func ExampleRepo_Commit() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.Version, res.Version.ID[:19], res.Stats.Files, "files")
+	fmt.Println(res.Version, res.Version.Digest[:19], res.Stats.Files, "files")
 
 	// The same content again: no new version.
 	res, err = repo.Commit(ctx, "toy", data, "again")
@@ -49,8 +49,8 @@ func ExampleRepo_Commit() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.Version, res.Version.ID[:19])
-	changes, err := repo.Diff("toy", "v1", "v2")
+	fmt.Println(res.Version, res.Version.Digest[:19])
+	changes, err := repo.Diff(context.Background(), "toy", "v1", "v2")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func ExampleRepo_Commit() {
 	}
 	b, _ := os.ReadFile(filepath.Join(dst, "labels.txt"))
 	fmt.Printf("v1 labels.txt: %q\n", b)
-	fsys, err := repo.FS("toy", "latest")
+	fsys, err := repo.FS(context.Background(), "toy", "latest")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,15 +1,17 @@
 package dataset
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cairn-ml/cairn/internal/blob"
 )
 
 // FS returns the version ref of name (see Resolve) as a read-only file
@@ -26,24 +28,24 @@ import (
 // file whose object is missing fails with an error wrapping ErrNotFound.
 // The result implements fs.ReadDirFS, fs.ReadFileFS and fs.StatFS, is
 // safe for concurrent use, and keeps working after the Repo is closed.
-func (r *Repo) FS(name, ref string) (fs.FS, error) {
-	v, k, err := r.resolve(name, ref)
+func (r *Repo) FS(ctx context.Context, name, ref string) (fs.FS, error) {
+	v, k, err := r.resolve(ctx, name, ref)
 	if err != nil {
 		return nil, err
 	}
-	m, err := loadManifest(r.dir, v.ID)
+	m, err := r.loadManifest(ctx, v.Digest)
 	if err == nil && m.kind != k {
-		err = fmt.Errorf("%w: manifest %s is a %v, the index says %v", ErrCorrupt, v.ID, m.kind, k)
+		err = fmt.Errorf("%w: manifest %s is a %v, the index says %v", ErrCorrupt, v.Digest, m.kind, k)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("dataset: fs %s: %w", v, err)
 	}
-	return newVersionFS(r.dir, m, v.Time), nil
+	return newVersionFS(r.blobs, m, v.Created), nil
 }
 
 // versionFS is the fs.FS of one version.
 type versionFS struct {
-	root    string
+	objects blob.Store
 	m       *manifest
 	modTime time.Time
 	dirs    map[string][]fs.DirEntry // folder -> its entries, sorted by name
@@ -56,8 +58,8 @@ var (
 	_ fs.ReadDirFile = (*dirFile)(nil)
 )
 
-func newVersionFS(root string, m *manifest, modTime time.Time) *versionFS {
-	v := &versionFS{root: root, m: m, modTime: modTime, dirs: map[string][]fs.DirEntry{".": nil}}
+func newVersionFS(objects blob.Store, m *manifest, modTime time.Time) *versionFS {
+	v := &versionFS{objects: objects, m: m, modTime: modTime, dirs: map[string][]fs.DirEntry{".": nil}}
 	listed := make(map[string]bool) // folders already in their parent's list
 	for _, f := range m.files {
 		// Add each missing ancestor folder to its parent, then the file.
@@ -94,16 +96,12 @@ func (v *versionFS) Open(name string) (fs.File, error) {
 	if !ok {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	obj, err := openFile(objectPath(v.root, f.sum), os.O_RDONLY, 0)
+	obj, err := v.objects.Open(context.Background(), f.sum)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			err = fmt.Errorf("%w: object %s", ErrNotFound, digestString(f.sum))
-		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	return &objectFile{
-		f:    obj,
-		v:    newVerifier(obj, f.sum, f.size),
+		rc:   obj,
 		info: fileInfo{name: path.Base(name), size: f.size, mode: f.mode, modTime: v.modTime},
 	}, nil
 }
@@ -182,20 +180,19 @@ func (fi fileInfo) Sys() any           { return nil }
 
 // objectFile is an open file of a version.
 type objectFile struct {
-	f    *os.File
-	v    *verifier
+	rc   io.ReadCloser // verified as it is read
 	info fileInfo
 }
 
 func (o *objectFile) Stat() (fs.FileInfo, error) { return o.info, nil }
 func (o *objectFile) Read(p []byte) (int, error) {
-	n, err := o.v.Read(p)
+	n, err := o.rc.Read(p)
 	if err != nil && err != io.EOF {
 		err = &fs.PathError{Op: "read", Path: o.info.name, Err: err}
 	}
 	return n, err
 }
-func (o *objectFile) Close() error { return o.f.Close() }
+func (o *objectFile) Close() error { return o.rc.Close() }
 
 // dirFile is an open folder of a version.
 type dirFile struct {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/cairn-ml/cairn/internal/kv"
 )
 
 // fileStat is what the hash cache compares to decide that a file is the
@@ -92,8 +92,8 @@ func treePrefix(root string) string {
 // loadCache returns the cache entries for the file root (dir false) or
 // for every file under the folder root (dir true). Undecodable entries
 // are left out: they only cost a re-read.
-func loadCache(tx *bbolt.Tx, root string, dir bool) map[string]cacheEntry {
-	b := tx.Bucket([]byte(bucketCache))
+func loadCache(tx kv.Tx, root string, dir bool) map[string]cacheEntry {
+	b := tx.Bucket(bucketCache)
 	out := make(map[string]cacheEntry)
 	if !dir {
 		if v := b.Get([]byte(root)); v != nil {
@@ -115,8 +115,8 @@ func loadCache(tx *bbolt.Tx, root string, dir bool) map[string]cacheEntry {
 
 // storeCache writes the entries in put and, for a folder commit, deletes
 // the entries under root whose files were not in the tree any more.
-func storeCache(tx *bbolt.Tx, root string, dir bool, put map[string]cacheEntry, present map[string]struct{}) error {
-	b := tx.Bucket([]byte(bucketCache))
+func storeCache(tx kv.Tx, root string, dir bool, put map[string]cacheEntry, present map[string]struct{}) error {
+	b := tx.Bucket(bucketCache)
 	if dir {
 		prefix := []byte(treePrefix(root))
 		var stale [][]byte
@@ -136,7 +136,7 @@ func storeCache(tx *bbolt.Tx, root string, dir bool, put map[string]cacheEntry, 
 	for k := range put {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys) // bbolt writes sorted keys fastest
+	sort.Strings(keys) // the embedded engine writes sorted keys fastest
 	for _, k := range keys {
 		if err := b.Put([]byte(k), put[k].encode()); err != nil {
 			return err

@@ -3,35 +3,23 @@ package dataset
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/cairn-ml/cairn/internal/blob"
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/parallel"
+	"github.com/cairn-ml/cairn/internal/storage"
 )
 
-// Remote is a store of objects named by digest ("sha256:<64 hex>") that
-// Push sends to and Pull fetches from: a folder (DirRemote), or an object
-// store such as S3 behind the same three calls. Implementations must be
-// safe for concurrent use.
-type Remote interface {
-	// Has reports whether the object is stored.
-	Has(ctx context.Context, digest string) (bool, error)
-	// Put stores the content read from r under digest. It must not store
-	// content that does not hash to digest, nor keep a partial object
-	// when reading r fails (the error must then wrap r's error).
-	Put(ctx context.Context, digest string, r io.Reader) error
-	// Get returns the object's content; a missing object is an error
-	// wrapping ErrNotFound. Pull verifies what Get returns, so Get need
-	// not.
-	Get(ctx context.Context, digest string) (io.ReadCloser, error)
-}
+// A remote is a blob store that Push sends versions to and Pull fetches
+// them from, as DVC's remotes: a location, the same kind a blob store is
+// opened from (a folder, whose objects/ it uses; another repository's
+// folder serves too). Every object travels named by its digest and is
+// verified on both ends.
 
 // Transfer counts the objects of a Push.
 type Transfer struct {
@@ -42,38 +30,50 @@ type Transfer struct {
 	Present int
 }
 
-// Push sends version ref of name (see Resolve) to rem: the objects of its
-// files, then its manifest, each only if rem lacks it. Every object is
-// verified as it is read from the repository (a damaged one fails the
-// push with ErrCorrupt before rem stores it); a DirRemote verifies again
-// on arrival. Since the manifest goes last, a remote that has a version's
-// manifest has all of its files (unless it lost some since). Transfers
-// run on max(4, Options.Workers) goroutines.
-func (r *Repo) Push(ctx context.Context, rem Remote, name, ref string) (Transfer, error) {
-	v, _, err := r.resolve(name, ref)
+// openRemote opens the blob store at location.
+func (r *Repo) openRemote(ctx context.Context, location string) (blob.Store, error) {
+	if location == "" {
+		return nil, fmt.Errorf("%w: empty remote location", ErrInvalid)
+	}
+	return storage.OpenBlobs(ctx, location, storage.BlobsOptions{Errors: blobErrs})
+}
+
+// Push sends version ref of name (see Resolve) to the remote at location:
+// the objects of its files, then its manifest, each only if the remote
+// lacks it (checked without downloading). Every object is verified as it
+// is read from the repository (a damaged one fails the push with
+// ErrCorrupt before the remote stores it), and the remote checks it again
+// against its digest on arrival. Since the manifest goes last, a remote
+// that has a version's manifest has all of its files (unless it lost some
+// since). Transfers run on max(4, Options.Workers) goroutines.
+func (r *Repo) Push(ctx context.Context, remote, name, ref string) (Transfer, error) {
+	v, _, err := r.resolve(ctx, name, ref)
 	if err != nil {
 		return Transfer{}, err
 	}
+	rem, err := r.openRemote(ctx, remote)
+	if err != nil {
+		return Transfer{}, fmt.Errorf("dataset: push %s: %w", v, err)
+	}
 	t, err := r.push(ctx, rem, v)
 	if err != nil {
-		return t, fmt.Errorf("dataset: push %s: %w", v, err)
+		return t, fmt.Errorf("dataset: push %s to %s: %w", v, remote, err)
 	}
-	r.log.LogAttrs(ctx, slog.LevelInfo, "dataset: push", slog.String("version", v.String()),
+	r.log.LogAttrs(ctx, slog.LevelInfo, "dataset: push", slog.String("version", v.String()), slog.String("remote", remote),
 		slog.Int("objects", t.Objects), slog.Int64("bytes", t.Bytes), slog.Int("present", t.Present))
 	return t, nil
 }
 
-func (r *Repo) push(ctx context.Context, rem Remote, v Version) (Transfer, error) {
+func (r *Repo) push(ctx context.Context, rem blob.Store, v Version) (Transfer, error) {
 	var t Transfer
-	m, err := loadManifest(r.dir, v.ID)
+	m, err := r.loadManifest(ctx, v.Digest)
 	if err != nil {
 		return t, err
 	}
 	sums := uniqueSums(m)
 	var mu sync.Mutex
 	send := func(ctx context.Context, sum [32]byte, size int64) error {
-		digest := digestString(sum)
-		has, err := rem.Has(ctx, digest)
+		has, err := rem.Has(ctx, sum)
 		if err != nil {
 			return err
 		}
@@ -83,15 +83,12 @@ func (r *Repo) push(ctx context.Context, rem Remote, v Version) (Transfer, error
 			mu.Unlock()
 			return nil
 		}
-		f, err := openFile(r.objectPath(sum), os.O_RDONLY, 0)
+		rc, err := r.blobs.Open(ctx, sum)
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("%w: object %s", ErrNotFound, digest)
-			}
 			return err
 		}
-		defer f.Close()
-		if err := rem.Put(ctx, digest, newVerifier(f, sum, size)); err != nil {
+		defer rc.Close()
+		if _, _, err := rem.Put(ctx, rc, sum); err != nil {
 			return err
 		}
 		mu.Lock()
@@ -100,13 +97,13 @@ func (r *Repo) push(ctx context.Context, rem Remote, v Version) (Transfer, error
 		mu.Unlock()
 		return nil
 	}
-	err = parallel(ctx, len(sums), max(4, r.workers), func(ctx context.Context, _, i int) error {
+	err = parallel.Run(ctx, len(sums), max(4, r.workers), func(ctx context.Context, _, i int) error {
 		return send(ctx, sums[i].sum, sums[i].size)
 	})
 	if err != nil {
 		return t, err
 	}
-	sum, _ := parseDigest(v.ID)
+	sum, _ := parseDigest(v.Digest)
 	return t, send(ctx, sum, int64(len(m.encode()))) // canonical: the stored bytes
 }
 
@@ -123,14 +120,14 @@ func uniqueSums(m *manifest) []file {
 	return out
 }
 
-// Pull fetches the version whose ID is id (a full "sha256:..." digest)
-// from rem and records it as a version of name, as Commit would: the next
-// version, or none if the newest version of name has that ID already
-// (Unchanged). Only objects the repository lacks are fetched; each is
-// verified by hash on arrival, before anything refers to it. The version
-// is recorded with the message "pulled <id>". Stats.Read and ReadBytes
-// count the objects fetched.
-func (r *Repo) Pull(ctx context.Context, rem Remote, name, id string) (CommitResult, error) {
+// Pull fetches the version whose digest is id (a full "sha256:..."
+// digest) from the remote at location and records it as a version of
+// name, as Commit would: the next version, or none if the newest version
+// of name has that digest already (Unchanged). Only objects the
+// repository lacks are fetched; each is verified by hash on arrival,
+// before anything refers to it. The version is recorded with the message
+// "pulled <id>". Stats.Read and ReadBytes count the objects fetched.
+func (r *Repo) Pull(ctx context.Context, remote, name, id string) (CommitResult, error) {
 	if err := checkName(name); err != nil {
 		return CommitResult{}, err
 	}
@@ -138,12 +135,14 @@ func (r *Repo) Pull(ctx context.Context, rem Remote, name, id string) (CommitRes
 	if err != nil {
 		return CommitResult{}, fmt.Errorf("dataset: pull %s: %w", id, err)
 	}
-	end, err := r.begin()
-	if err != nil {
+	if err := r.live(ctx); err != nil {
 		return CommitResult{}, err
 	}
-	defer end()
-	unlock, err := r.lockRepo(ctx, false)
+	rem, err := r.openRemote(ctx, remote)
+	if err != nil {
+		return CommitResult{}, fmt.Errorf("dataset: pull %s: %w", id, err)
+	}
+	unlock, err := r.lockBlobs(ctx, false)
 	if err != nil {
 		return CommitResult{}, err
 	}
@@ -151,45 +150,43 @@ func (r *Repo) Pull(ctx context.Context, rem Remote, name, id string) (CommitRes
 	start := time.Now()
 	res, err := r.pull(ctx, rem, name, sum)
 	if err != nil {
-		return CommitResult{}, fmt.Errorf("dataset: pull %s as %s: %w", id, name, err)
+		return CommitResult{}, fmt.Errorf("dataset: pull %s from %s as %s: %w", id, remote, name, err)
 	}
 	r.log.LogAttrs(ctx, slog.LevelInfo, "dataset: pull",
-		slog.String("version", res.Version.String()), slog.String("id", id),
+		slog.String("version", res.Version.String()), slog.String("digest", id), slog.String("remote", remote),
 		slog.Bool("unchanged", res.Unchanged), slog.Int("fetched", res.Stats.Read),
 		slog.Duration("took", time.Since(start)))
 	return res, nil
 }
 
-func (r *Repo) pull(ctx context.Context, rem Remote, name string, id [32]byte) (CommitResult, error) {
+func (r *Repo) pull(ctx context.Context, rem blob.Store, name string, id [32]byte) (CommitResult, error) {
 	var res CommitResult
 	workers := max(4, r.workers)
-	st, err := r.newStager(true, workers)
+	st, err := r.newBatch(true, workers)
 	if err != nil {
 		return res, err
 	}
-	defer st.cleanup()
-	buf := make([]byte, bufSize)
+	defer st.Close()
 	var (
-		mu  sync.Mutex
-		m   *manifest
-		raw []byte
+		mu sync.Mutex
+		m  *manifest
 	)
-	fetch := func(ctx context.Context, w int, sum [32]byte, size int64, buf []byte) error {
-		rc, err := rem.Get(ctx, digestString(sum))
+	fetch := func(ctx context.Context, w int, sum [32]byte, buf []byte) error {
+		rc, err := rem.Open(ctx, sum)
 		if err != nil {
 			return err
 		}
 		defer rc.Close()
-		f, err := st.create(w)
+		f, err := st.Create(w)
 		if err != nil {
 			return err
 		}
-		n, err := io.CopyBuffer(struct{ io.Writer }{f}, ctxReader{ctx, newVerifier(rc, sum, size)}, buf)
+		n, err := io.CopyBuffer(struct{ io.Writer }{f}, blob.CtxReader{Ctx: ctx, R: rc}, buf)
 		if err != nil {
-			st.discard(f)
+			st.Discard(f)
 			return err
 		}
-		if _, err := st.finish(f, sum, n); err != nil {
+		if _, err := st.Finish(f, sum, n); err != nil {
 			return err
 		}
 		mu.Lock()
@@ -198,23 +195,27 @@ func (r *Repo) pull(ctx context.Context, rem Remote, name string, id [32]byte) (
 		mu.Unlock()
 		return nil
 	}
-	has, err := r.hasObject(id)
+	has, err := r.blobs.Has(ctx, id)
 	if err != nil {
 		return res, err
 	}
 	if has {
-		m, err = loadManifest(r.dir, digestString(id))
+		m, err = r.loadManifest(ctx, digestString(id))
 	} else {
-		if err = fetch(ctx, 0, id, -1, buf); err == nil {
-			st.mu.Lock()
-			tmp := st.staged[id].tmp
-			st.mu.Unlock()
-			if raw, err = os.ReadFile(tmp); err == nil && sha256.Sum256(raw) != id {
-				err = fmt.Errorf("%w: staged manifest changed", ErrCorrupt)
-			}
-			if err == nil {
-				m, err = decodeManifest(raw)
-			}
+		// The manifest is read into memory, verified and decoded first:
+		// it says what else to fetch.
+		var raw []byte
+		raw, err = blob.ReadAll(ctx, rem, id, -1, blobErrs)
+		if err == nil && sha256.Sum256(raw) != id {
+			err = fmt.Errorf("%w: manifest %s", ErrCorrupt, digestString(id))
+		}
+		if err == nil {
+			m, err = decodeManifest(raw)
+		}
+		if err == nil {
+			err = st.Put(0, id, raw)
+			res.Stats.Read++
+			res.Stats.ReadBytes += int64(len(raw))
 		}
 	}
 	if err != nil {
@@ -222,7 +223,7 @@ func (r *Repo) pull(ctx context.Context, rem Remote, name string, id [32]byte) (
 	}
 	var need []file
 	for _, f := range uniqueSums(m) {
-		has, err := r.hasObject(f.sum)
+		has, err := r.blobs.Has(ctx, f.sum)
 		if err != nil {
 			return res, err
 		}
@@ -231,131 +232,31 @@ func (r *Repo) pull(ctx context.Context, rem Remote, name string, id [32]byte) (
 		}
 	}
 	bufs := make([][]byte, workers)
-	err = parallel(ctx, len(need), len(bufs), func(ctx context.Context, w, i int) error {
+	err = parallel.Run(ctx, len(need), len(bufs), func(ctx context.Context, w, i int) error {
 		if bufs[w] == nil {
 			bufs[w] = make([]byte, bufSize)
 		}
-		return fetch(ctx, w, need[i].sum, need[i].size, bufs[w])
+		return fetch(ctx, w, need[i].sum, bufs[w])
 	})
 	if err != nil {
 		return res, err
 	}
 	res.Stats.Files, res.Stats.Bytes = len(m.files), m.size()
-	res.Stats.NewObjects, res.Stats.NewBytes = st.count()
-	if err := st.publish(ctx); err != nil {
+	res.Stats.NewObjects, res.Stats.NewBytes = st.Count()
+	if err := st.Publish(ctx); err != nil {
 		return res, err
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
 	v := Version{
-		Name: name, ID: digestString(id), Message: "pulled " + digestString(id),
+		Name: name, Digest: digestString(id), Message: "pulled " + digestString(id),
 		Files: len(m.files), Size: m.size(),
 	}
-	err = r.update(func(tx *bbolt.Tx) error {
+	err = r.update(ctx, func(tx kv.Tx) error {
 		var err error
-		res.Version, res.Unchanged, err = record(tx, v, m.kind, r.now)
+		res.Version, res.Unchanged, err = record(tx, v, m.kind, m, r.now)
 		return err
 	})
 	return res, err
-}
-
-// DirRemote is a Remote in a local or mounted folder, with the same
-// layout as a repository's objects: <root>/objects/<hex[0:2]>/<hex[2:]>.
-// (So the folder of another repository serves as a remote too.) Put
-// verifies the content against the digest while writing it to a
-// temporary file, fsyncs it, renames it into place and fsyncs the folder.
-// A DirRemote is safe for concurrent use, by several processes too. Its
-// zero value is not usable; call NewDirRemote.
-type DirRemote struct {
-	root string
-}
-
-var _ Remote = (*DirRemote)(nil)
-
-// NewDirRemote returns a DirRemote rooted at root. Folders are created by
-// the first Put.
-func NewDirRemote(root string) *DirRemote { return &DirRemote{root: root} }
-
-// Has implements Remote.
-func (d *DirRemote) Has(ctx context.Context, digest string) (bool, error) {
-	sum, err := parseDigest(digest)
-	if err != nil {
-		return false, err
-	}
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("dataset: remote: %w", err)
-	}
-	_, err = os.Stat(objectPath(d.root, sum))
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	}
-	return false, fmt.Errorf("dataset: remote: %w", err)
-}
-
-// Put implements Remote.
-func (d *DirRemote) Put(ctx context.Context, digest string, r io.Reader) error {
-	sum, err := parseDigest(digest)
-	if err != nil {
-		return err
-	}
-	path := objectPath(d.root, sum)
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("dataset: remote put: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("dataset: remote put: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
-	if err == nil {
-		var got [32]byte
-		if h.Sum(got[:0]); got != sum {
-			err = fmt.Errorf("%w: %s arrived as %s", ErrCorrupt, digest, digestString(got))
-		}
-	}
-	if err == nil {
-		err = tmp.Chmod(0o444)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err == nil {
-		err = syncPath(dir)
-	}
-	if err != nil {
-		return fmt.Errorf("dataset: remote put %s: %w", digest, err)
-	}
-	return nil
-}
-
-// Get implements Remote.
-func (d *DirRemote) Get(ctx context.Context, digest string) (io.ReadCloser, error) {
-	sum, err := parseDigest(digest)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("dataset: remote: %w", err)
-	}
-	f, err := os.Open(objectPath(d.root, sum))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: remote object %s", ErrNotFound, digest)
-		}
-		return nil, fmt.Errorf("dataset: remote get: %w", err)
-	}
-	return f, nil
 }

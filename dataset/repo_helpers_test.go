@@ -118,8 +118,8 @@ func objectFiles(t testing.TB, r *dataset.Repo) []string {
 	var out []string
 	root := filepath.Join(r.Dir(), "objects")
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			out = append(out, p)
+		if err == nil && !d.IsDir() && len(filepath.Base(filepath.Dir(p))) == 2 {
+			out = append(out, p) // objects/<xx>/<rest>, not the lock or the holders
 		}
 		return err
 	})

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/kv"
 	"github.com/google/go-cmp/cmp"
-	"go.etcd.io/bbolt"
 )
 
 func openTestRepo(t *testing.T, opts Options) *Repo {
@@ -86,12 +86,13 @@ func TestHashCache(t *testing.T) {
 	}
 	// The entry of the removed file is gone, the others are there.
 	var keys []string
-	r.view(func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte(bucketCache)).ForEach(func(k, _ []byte) error {
+	r.view(context.Background(), func(tx kv.Tx) error {
+		c := tx.Bucket(bucketCache).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			rel, _ := filepath.Rel(src, string(k))
 			keys = append(keys, filepath.ToSlash(rel))
-			return nil
-		})
+		}
+		return nil
 	})
 	if diff := cmp.Diff([]string{"a", "b", "c"}, keys); diff != "" {
 		t.Errorf("cache keys (-want +got):\n%s", diff)
@@ -115,11 +116,11 @@ func TestHashCache(t *testing.T) {
 
 func readAll(t *testing.T, r *Repo, name, ref string) map[string]string {
 	t.Helper()
-	fsys, err := r.FS(name, ref)
+	fsys, err := r.FS(context.Background(), name, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := r.Files(name, ref)
+	files, err := r.Files(context.Background(), name, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +206,9 @@ func TestResolveAmbiguous(t *testing.T) {
 		"sha256:abcd1" + strings.Repeat("0", 59),
 		"sha256:abcd2" + strings.Repeat("0", 59),
 	}
-	err := r.update(func(tx *bbolt.Tx) error {
+	err := r.update(context.Background(), func(tx kv.Tx) error {
 		for _, id := range ids {
-			if _, _, err := record(tx, Version{Name: "amb", ID: id, Files: 0}, kindDir, time.Now); err != nil {
+			if _, _, err := record(tx, Version{Name: "amb", Digest: id, Files: 0}, kindDir, &manifest{kind: kindDir}, time.Now); err != nil {
 				return err
 			}
 		}
@@ -229,7 +230,7 @@ func TestResolveAmbiguous(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
-			v, err := r.Resolve("amb", tt.ref)
+			v, err := r.Resolve(context.Background(), "amb", tt.ref)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Resolve(%q) = %v, want %v", tt.ref, err, tt.wantErr)
 			}
@@ -242,8 +243,8 @@ func TestResolveAmbiguous(t *testing.T) {
 
 func TestIndexCorruptRecord(t *testing.T) {
 	r := openTestRepo(t, Options{})
-	err := r.update(func(tx *bbolt.Tx) error {
-		b, err := tx.Bucket([]byte(bucketVersions)).CreateBucket([]byte("bad"))
+	err := r.update(context.Background(), func(tx kv.Tx) error {
+		b, err := tx.Bucket(bucketVersions).CreateBucket([]byte("bad"))
 		if err != nil {
 			return err
 		}
@@ -252,10 +253,10 @@ func TestIndexCorruptRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Versions("bad"); !errors.Is(err, ErrCorrupt) {
+	if _, err := r.Versions(context.Background(), "bad"); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Versions = %v, want ErrCorrupt", err)
 	}
-	if _, err := r.Resolve("bad", "latest"); !errors.Is(err, ErrCorrupt) {
+	if _, err := r.Resolve(context.Background(), "bad", "latest"); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Resolve = %v, want ErrCorrupt", err)
 	}
 	if _, err := r.Verify(context.Background()); !errors.Is(err, ErrCorrupt) {
@@ -308,11 +309,11 @@ func TestCommitFileTurnedPipe(t *testing.T) {
 	r := openTestRepo(t, Options{})
 	// Between the walk and the read, the file becomes a named pipe: the
 	// commit must fail, not wait for a writer.
-	st, err := r.newStager(false, 1)
+	st, err := r.newBatch(false, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.cleanup()
+	defer st.Close()
 	os.Remove(p)
 	if ok, err := mkfifoInternal(p); !ok || err != nil {
 		t.Skipf("no named pipes: %v", err)

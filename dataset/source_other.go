@@ -5,14 +5,16 @@ package dataset
 import (
 	"io/fs"
 	"os"
+
+	"github.com/cairn-ml/cairn/internal/osfile"
 )
 
 // source is a file being committed.
 type source struct{ f *os.File }
 
-// openSource opens a file to commit (see openSourceFile).
+// openSource opens a file to commit (see osfile.OpenSource).
 func openSource(name string) (*source, error) {
-	f, err := openSourceFile(name)
+	f, err := osfile.OpenSource(name)
 	if err != nil {
 		return nil, err
 	}

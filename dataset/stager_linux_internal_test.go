@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -68,7 +69,7 @@ func TestCommitFlush(t *testing.T) {
 		if rep, err := r.Verify(ctx); err != nil {
 			t.Errorf("Verify: %v %+v", err, rep)
 		}
-		if gc, err := r.GC(ctx); err != nil || gc.Objects != 0 {
+		if gc, err := r.GC(ctx); err != nil || gc.Blobs != 0 {
 			t.Errorf("GC = %+v, %v; want nothing to remove", gc, err)
 		}
 	})
@@ -105,8 +106,11 @@ func TestCommitFlush(t *testing.T) {
 		if _, err := r.GC(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if es, err := os.ReadDir(filepath.Join(r.dir, "tmp")); err != nil || len(es) != 0 {
-			t.Errorf("tmp/ after GC: %v, %v", es, err)
+		es, _ := os.ReadDir(filepath.Join(r.dir, "objects"))
+		for _, e := range es {
+			if strings.HasPrefix(e.Name(), ".stage-") {
+				t.Errorf("objects/%s after GC", e.Name())
+			}
 		}
 		r.hook = nil
 		if _, err := r.Commit(context.Background(), "d", src, ""); err != nil {

@@ -2,19 +2,17 @@ package dataset
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 
-	"go.etcd.io/bbolt"
+	"github.com/cairn-ml/cairn/internal/blob"
+	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/parallel"
+	"github.com/cairn-ml/cairn/internal/storage"
 )
 
 // VerifyReport is what Verify found.
@@ -35,18 +33,13 @@ type VerifyReport struct {
 // OK reports whether nothing is missing or corrupt.
 func (rep VerifyReport) OK() bool { return len(rep.Missing) == 0 && len(rep.Corrupt) == 0 }
 
-// Verify re-hashes every object in the repository and checks that every
-// version's manifest and files are there. It returns what it found and,
-// if anything is missing or corrupt, an error wrapping ErrCorrupt (the
-// report says what). Objects that no version refers to are checked too;
-// files in tmp/ are not (GC removes them). Verify uses Options.Workers
-// goroutines, each with one buffer.
+// Verify re-hashes every object the repository's versions refer to (their
+// manifests and files) and checks that every one is there. It returns what
+// it found and, if anything is missing or corrupt, an error wrapping
+// ErrCorrupt (the report says what). Objects of the blob store that no
+// version refers to (another package's, or leftovers for GC) are not
+// checked. Verify uses Options.Workers goroutines, each with one buffer.
 func (r *Repo) Verify(ctx context.Context) (VerifyReport, error) {
-	end, err := r.begin()
-	if err != nil {
-		return VerifyReport{}, err
-	}
-	defer end()
 	rep, err := r.verify(ctx)
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("dataset: verify: %w", err)
@@ -59,82 +52,95 @@ func (r *Repo) Verify(ctx context.Context) (VerifyReport, error) {
 }
 
 func (r *Repo) verify(ctx context.Context) (VerifyReport, error) {
-	versions, err := r.allVersions()
-	if err != nil {
-		return VerifyReport{}, err
-	}
-	objs, err := r.listObjects(ctx)
+	versions, err := r.allVersions(ctx)
 	if err != nil {
 		return VerifyReport{}, err
 	}
 	var (
-		rep     VerifyReport
-		mu      sync.Mutex
-		corrupt = make(map[[32]byte]bool)
-		bufs    = make([][]byte, r.workers)
+		rep      VerifyReport
+		mu       sync.Mutex
+		missing  = make(map[[32]byte]bool)
+		corrupt  = make(map[[32]byte]bool)
+		checked  = make(map[[32]byte]bool)
+		bufs     = make([][]byte, r.workers)
+		damaged  = make(map[string]bool) // manifest id -> damaged
+		manifest = make(map[string]*manifest)
 	)
-	err = parallel(ctx, len(objs), r.workers, func(ctx context.Context, w, i int) error {
-		if bufs[w] == nil {
-			bufs[w] = make([]byte, bufSize)
+	// check re-hashes objects, each once, and says which are bad.
+	check := func(sums [][32]byte) error {
+		var todo [][32]byte
+		for _, s := range sums {
+			if !checked[s] {
+				checked[s] = true
+				todo = append(todo, s)
+			}
 		}
-		n, ok, err := checkObject(ctx, r.objectPath(objs[i]), objs[i], bufs[w])
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil // removed meanwhile by GC in another process: unreferenced
-		}
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		rep.Objects++
-		rep.Bytes += n
-		if !ok {
-			corrupt[objs[i]] = true
-		}
-		mu.Unlock()
-		return nil
-	})
-	if err != nil {
+		return parallel.Run(ctx, len(todo), r.workers, func(ctx context.Context, w, i int) error {
+			if bufs[w] == nil {
+				bufs[w] = make([]byte, bufSize)
+			}
+			n, err := r.checkObject(ctx, todo[i], bufs[w])
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ErrNotFound):
+				missing[todo[i]] = true
+			case errors.Is(err, ErrCorrupt):
+				corrupt[todo[i]] = true
+				rep.Objects++
+				rep.Bytes += n
+			case err != nil:
+				return err
+			default:
+				rep.Objects++
+				rep.Bytes += n
+			}
+			return nil
+		})
+	}
+	var ids [][32]byte
+	for _, v := range versions {
+		sum, _ := parseDigest(v.Digest) // decodeVersionRec checked it
+		ids = append(ids, sum)
+	}
+	if err := check(ids); err != nil {
 		return VerifyReport{}, err
 	}
-	present := make(map[[32]byte]bool, len(objs))
-	for _, o := range objs {
-		present[o] = true
-	}
-	missing := make(map[[32]byte]bool)
-	manifests := make(map[string]bool) // id -> damaged
+	var files [][32]byte
 	for _, v := range versions {
-		if damaged, done := manifests[v.ID]; done {
-			if damaged {
-				rep.Damaged = append(rep.Damaged, v.String())
-			}
+		sum, _ := parseDigest(v.Digest)
+		if _, done := damaged[v.Digest]; done || missing[sum] || corrupt[sum] {
+			damaged[v.Digest] = true
 			continue
 		}
-		sum, _ := parseDigest(v.ID) // decodeVersion checked it
-		damaged := false
+		m, err := r.loadManifest(ctx, v.Digest)
 		switch {
-		case !present[sum]:
-			missing[sum], damaged = true, true
-		case corrupt[sum]:
-			damaged = true
-		default:
-			m, err := loadManifest(r.dir, v.ID)
-			switch {
-			case errors.Is(err, ErrCorrupt):
-				corrupt[sum], damaged = true, true
-			case err != nil:
-				return VerifyReport{}, err
-			default:
-				for _, f := range m.files {
-					if !present[f.sum] {
-						missing[f.sum], damaged = true, true
-					} else if corrupt[f.sum] {
-						damaged = true
-					}
+		case errors.Is(err, ErrCorrupt):
+			corrupt[sum], damaged[v.Digest] = true, true
+			continue
+		case err != nil:
+			return VerifyReport{}, err
+		}
+		damaged[v.Digest] = false
+		manifest[v.Digest] = m
+		for _, f := range m.files {
+			files = append(files, f.sum)
+		}
+	}
+	if err := check(files); err != nil {
+		return VerifyReport{}, err
+	}
+	for _, v := range versions {
+		bad := damaged[v.Digest]
+		if m := manifest[v.Digest]; m != nil {
+			for _, f := range m.files {
+				if missing[f.sum] || corrupt[f.sum] {
+					bad = true
+					break
 				}
 			}
 		}
-		manifests[v.ID] = damaged
-		if damaged {
+		if bad {
 			rep.Damaged = append(rep.Damaged, v.String())
 		}
 	}
@@ -149,164 +155,101 @@ func (r *Repo) verify(ctx context.Context) (VerifyReport, error) {
 	return rep, nil
 }
 
-// checkObject re-hashes one object and reports its size and whether it
-// matches its name.
-func checkObject(ctx context.Context, path string, sum [32]byte, buf []byte) (int64, bool, error) {
-	f, err := openFile(path, os.O_RDONLY, 0)
+// checkObject re-hashes one object and reports its size; a missing one is
+// ErrNotFound, a damaged one ErrCorrupt.
+func (r *Repo) checkObject(ctx context.Context, sum [32]byte, buf []byte) (int64, error) {
+	rc, err := r.blobs.Open(ctx, sum)
 	if err != nil {
-		return 0, false, err
+		return 0, err
 	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.CopyBuffer(h, ctxReader{ctx, f}, buf)
-	if err != nil {
-		return 0, false, err
-	}
-	var got [32]byte
-	h.Sum(got[:0])
-	return n, got == sum, nil
+	defer rc.Close()
+	return io.CopyBuffer(io.Discard, blob.CtxReader{Ctx: ctx, R: rc}, buf)
 }
 
 // allVersions returns every version of every name, by name then number.
-func (r *Repo) allVersions() ([]Version, error) {
+func (r *Repo) allVersions(ctx context.Context) ([]Version, error) {
 	var vs []Version
-	err := r.view(func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte(bucketVersions)).ForEachBucket(func(name []byte) error {
-			return tx.Bucket([]byte(bucketVersions)).Bucket(name).ForEach(func(k, val []byte) error {
+	err := r.view(ctx, func(tx kv.Tx) error {
+		vs = nil
+		top := tx.Bucket(bucketVersions)
+		return top.ForEachBucket(func(name []byte) error {
+			c := top.Bucket(name).Cursor()
+			for k, val := c.First(); k != nil; k, val = c.Next() {
 				v, _, err := decodeVersionKV(string(name), k, val)
+				if err != nil {
+					return err
+				}
 				vs = append(vs, v)
-				return err
-			})
+			}
+			return nil
 		})
 	})
 	return vs, err
 }
 
-// listObjects returns the hash of every object file under objects/.
-// Files whose names are not object names are ignored.
-func (r *Repo) listObjects(ctx context.Context) ([][32]byte, error) {
-	var out [][32]byte
-	objects := filepath.Join(r.dir, "objects")
-	fan, err := os.ReadDir(objects)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range fan {
-		if !d.IsDir() || len(d.Name()) != 2 || !isHex(d.Name()) {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		names, err := os.ReadDir(filepath.Join(objects, d.Name()))
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range names {
-			var sum [32]byte
-			h := d.Name() + e.Name()
-			if !e.Type().IsRegular() || len(h) != 64 || !isHex(h) {
-				continue
-			}
-			hex.Decode(sum[:], []byte(h))
-			out = append(out, sum)
-		}
-	}
-	return out, nil
-}
+// GCResult says what a GC removed: Blobs and Bytes count the objects
+// deleted from the blob store (Records is always 0 here: versions are
+// never removed). It has the same shape in every cairn package.
+type GCResult = storage.GCResult
 
-// GCResult says what GC removed.
-type GCResult struct {
-	// Objects and Bytes count the objects removed.
-	Objects int
-	Bytes   int64
-	// Temp counts the leftovers of interrupted commits and pulls removed
-	// from tmp/.
-	Temp int
-}
-
-// GC removes the objects that no version refers to (left by a commit or
-// pull that was interrupted before it recorded its version) and clears
-// tmp/. It reads every version's manifest first and removes nothing if
-// one is missing or damaged (the error wraps ErrNotFound or ErrCorrupt);
-// run Verify to see what. GC waits for the Repo's other calls to finish
-// and holds them off while it runs; in Shared mode it also holds off
-// commits and pulls of other processes (see Options.Shared).
+// GC removes the objects that nothing refers to: objects of commits and
+// pulls interrupted before they recorded their version, and, when the
+// blob store is shared, whatever no other holder (track's artifacts, the
+// registry's model bytes) refers to either; it also removes what killed
+// writers left. It runs under the blob store's collection lock, so it
+// waits for commits and pulls in flight (in any process) and they wait
+// for it. Nothing is deleted on the strength of an index that cannot be
+// read: a damaged index, or a manifest that cannot be read while the
+// repository's references are rebuilt (an index made by an earlier
+// version of cairn), is an error and GC removes nothing.
 func (r *Repo) GC(ctx context.Context) (GCResult, error) {
-	end, err := r.beginExclusive()
-	if err != nil {
-		return GCResult{}, err
+	if err := r.completeRefs(ctx); err != nil {
+		return GCResult{}, fmt.Errorf("dataset: gc: %w", err)
 	}
-	defer end()
-	unlock, err := r.lockRepo(ctx, true)
-	if err != nil {
-		return GCResult{}, err
-	}
-	defer unlock()
-	res, err := r.gc(ctx)
+	res, err := storage.Sweep(ctx, r.blobs, storage.SweepOptions{Deadline: r.deadline(), Errors: errs, Logger: r.log})
 	if err != nil {
 		return res, fmt.Errorf("dataset: gc: %w", err)
 	}
-	r.log.LogAttrs(ctx, slog.LevelInfo, "dataset: gc",
-		slog.Int("objects", res.Objects), slog.Int64("bytes", res.Bytes), slog.Int("temp", res.Temp))
+	r.log.LogAttrs(ctx, slog.LevelInfo, "dataset: gc", slog.Int("objects", res.Blobs), slog.Int64("bytes", res.Bytes))
 	return res, nil
 }
 
-func (r *Repo) gc(ctx context.Context) (GCResult, error) {
-	var res GCResult
-	versions, err := r.allVersions()
-	if err != nil {
-		return res, err
+// completeRefs rebuilds dataset/blobrefs from every version's manifest if
+// it is marked incomplete (see index.go).
+func (r *Repo) completeRefs(ctx context.Context) error {
+	incomplete := false
+	if err := r.view(ctx, func(tx kv.Tx) error {
+		incomplete = tx.Bucket(bucketRefs).Get(refsIncomplete) != nil
+		return nil
+	}); err != nil || !incomplete {
+		return err
 	}
-	live := make(map[[32]byte]bool)
+	unlock, err := r.lockBlobs(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	versions, err := r.allVersions(ctx)
+	if err != nil {
+		return err
+	}
+	ms := map[string]*manifest{}
 	for _, v := range versions {
-		sum, _ := parseDigest(v.ID)
-		if live[sum] {
+		if ms[v.Digest] != nil {
 			continue
 		}
-		live[sum] = true
-		m, err := loadManifest(r.dir, v.ID)
+		m, err := r.loadManifest(ctx, v.Digest)
 		if err != nil {
-			return res, fmt.Errorf("%s: %w", v, err)
+			return fmt.Errorf("%s: %w", v, err)
 		}
-		for _, f := range m.files {
-			live[f.sum] = true
-		}
+		ms[v.Digest] = m
 	}
-	objs, err := r.listObjects(ctx)
-	if err != nil {
-		return res, err
-	}
-	for _, o := range objs {
-		if live[o] {
-			continue
+	return r.update(ctx, func(tx kv.Tx) error {
+		for id, m := range ms {
+			if err := addRefs(tx, id, m); err != nil {
+				return err
+			}
 		}
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		p := r.objectPath(o)
-		info, err := os.Lstat(p)
-		if err == nil {
-			err = os.Remove(p)
-		}
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return res, err
-		}
-		if err == nil {
-			res.Objects++
-			res.Bytes += info.Size()
-		}
-	}
-	tmp := filepath.Join(r.dir, "tmp")
-	entries, err := os.ReadDir(tmp)
-	if err != nil {
-		return res, err
-	}
-	for _, e := range entries {
-		if err := os.RemoveAll(filepath.Join(tmp, e.Name())); err != nil {
-			return res, err
-		}
-		res.Temp++
-	}
-	return res, nil
+		return tx.Bucket(bucketRefs).Delete(refsIncomplete)
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cairn-ml/cairn/dataset"
+	"github.com/cairn-ml/cairn/track"
 )
 
 func TestVerify(t *testing.T) {
@@ -27,22 +28,24 @@ func TestVerify(t *testing.T) {
 			os.Remove(objectOf(r, sha("two")))
 		}, dataset.VerifyReport{Missing: []string{sha("two")}, Damaged: []string{"d@v2"}}},
 		{"manifest of v1 missing", func(t *testing.T, r *dataset.Repo, v1, _ dataset.Version) {
-			os.Remove(objectOf(r, v1.ID))
+			os.Remove(objectOf(r, v1.Digest))
 		}, dataset.VerifyReport{Missing: []string{"v1"}, Damaged: []string{"d@v1"}}},
 		{"manifest of v2 corrupt", func(t *testing.T, r *dataset.Repo, _, v2 dataset.Version) {
-			damage(t, objectOf(r, v2.ID))
+			damage(t, objectOf(r, v2.Digest))
 		}, dataset.VerifyReport{Corrupt: []string{"v2"}, Damaged: []string{"d@v2"}}},
+		// The blob store may be shared: objects no version refers to are
+		// not the repository's to check.
 		{"unreferenced object corrupt", func(t *testing.T, r *dataset.Repo, _, _ dataset.Version) {
 			stray(t, r, "stray")
 			damage(t, objectOf(r, sha("stray")))
-		}, dataset.VerifyReport{Corrupt: []string{sha("stray")}}},
+		}, dataset.VerifyReport{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, v1, v2 := twoVersions(t)
 			tt.harm(t, r, v1, v2)
 			// "v1" and "v2" in the table stand for the manifests' digests.
-			ids := map[string]string{"v1": v1.ID, "v2": v2.ID}
+			ids := map[string]string{"v1": v1.Digest, "v2": v2.Digest}
 			for _, list := range [][]string{tt.want.Missing, tt.want.Corrupt} {
 				for i, d := range list {
 					if id, ok := ids[d]; ok {
@@ -100,13 +103,13 @@ func TestGC(t *testing.T) {
 	before := len(objectFiles(t, r))
 	stray(t, r, "stray one")
 	stray(t, r, "stray two!")
-	leftover := filepath.Join(r.Dir(), "tmp", "stage-123")
+	leftover := filepath.Join(r.Dir(), "objects", ".stage-123")
 	writeTree(t, leftover, map[string]tfile{"1": {Data: "half"}})
 	res, err := r.GC(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(dataset.GCResult{Objects: 2, Bytes: 19, Temp: 1}, res); diff != "" {
+	if diff := cmp.Diff(dataset.GCResult{Blobs: 2, Bytes: 19}, res); diff != "" {
 		t.Errorf("GC (-want +got):\n%s", diff)
 	}
 	if after := len(objectFiles(t, r)); after != before {
@@ -120,19 +123,49 @@ func TestGC(t *testing.T) {
 		t.Errorf("Verify after GC = %+v, %v; want %d objects", rep, err, before)
 	}
 	for _, v := range []dataset.Version{v1, v2} {
-		if _, err := r.Checkout(ctx, "d", v.ID, filepath.Join(t.TempDir(), "x")); err != nil {
+		if _, err := r.Checkout(ctx, "d", v.Digest, filepath.Join(t.TempDir(), "x")); err != nil {
 			t.Errorf("Checkout %v after GC: %v", v, err)
 		}
 	}
 
-	// With a manifest gone GC cannot tell what is live: it removes nothing.
+	// The repository's references, not its manifests, say what is live:
+	// with a manifest gone, GC still takes only the stray object.
 	stray(t, r, "stray three")
-	os.Remove(objectOf(r, v1.ID))
-	if _, err := r.GC(ctx); !errors.Is(err, dataset.ErrNotFound) {
-		t.Errorf("GC without a manifest = %v, want ErrNotFound", err)
+	os.Remove(objectOf(r, v1.Digest))
+	res, err = r.GC(ctx)
+	if err != nil || res.Blobs != 1 {
+		t.Errorf("GC without a manifest = %+v, %v; want the stray object only", res, err)
 	}
-	if _, err := os.Stat(objectOf(r, sha("stray three"))); err != nil {
-		t.Errorf("GC removed an object although it failed: %v", err)
+	if _, err := os.Stat(objectOf(r, sha("one"))); err != nil {
+		t.Errorf("GC removed a file of the version whose manifest is gone: %v", err)
+	}
+}
+
+// An emptied index next to full objects is damage, not a new repository,
+// and nothing is deleted on the strength of it.
+func TestEmptiedIndex(t *testing.T) {
+	ctx := context.Background()
+	r, _, _ := twoVersions(t)
+	dir := r.Dir()
+	r.Close()
+	before := len(objectFiles(t, r))
+	if err := os.Truncate(filepath.Join(dir, "index.db"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dataset.Open(dir); !errors.Is(err, dataset.ErrCorrupt) {
+		t.Fatalf("Open with an emptied index = %v, want ErrCorrupt", err)
+	}
+	// A GC from another holder of the same blob folder refuses too.
+	other, err := track.OpenWith(filepath.Join(t.TempDir(), "cairn.db"), track.Options{Blobs: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.GC(ctx, track.GCOptions{}); !errors.Is(err, track.ErrCorrupt) {
+		t.Errorf("another holder's GC with the index emptied = %v, want ErrCorrupt", err)
+	}
+	if after := len(objectFiles(t, r)); after != before {
+		t.Errorf("%d objects after the GCs, %d before", after, before)
 	}
 }
 

@@ -128,7 +128,15 @@ func (a *app) openRepo() (*dataset.Repo, error) {
 	if err := a.mkdir(); err != nil {
 		return nil, err
 	}
-	r, err := dataset.OpenWith(filepath.Join(a.dir, "datasets"), dataset.Options{Shared: true, Timeout: a.env.timeout, Now: a.env.now})
+	dir := filepath.Join(a.dir, "datasets")
+	// The data's objects go to the work folder's objects/, with the runs'
+	// artifacts and the models' bytes; a folder made by an earlier
+	// version of the pipeline keeps them in datasets/objects/.
+	blobs := a.dir
+	if _, err := os.Stat(filepath.Join(dir, "objects")); err == nil {
+		blobs = dir
+	}
+	r, err := dataset.OpenWith(dir, dataset.Options{Timeout: a.env.timeout, Now: a.env.now, Blobs: blobs})
 	if err != nil {
 		return nil, err
 	}

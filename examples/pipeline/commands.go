@@ -66,7 +66,7 @@ func (a *app) pipeline(ctx context.Context, doBaseline, doTune bool, trials int,
 	if d.created {
 		state = "new version"
 	}
-	a.printf("data      %s  %s  (%d rows x %d features, %s)\n", d.version, d.version.ID, d.all.Len(), len(d.all.Features), state)
+	a.printf("data      %s  %s  (%d rows x %d features, %s)\n", d.version, d.version.Digest, d.all.Len(), len(d.all.Features), state)
 	a.printf("split     train %d %s, test %d %s (stratified, seed %d, the rows scikit-learn picks)\n",
 		d.train.Len(), counts(d.train.Classes, d.train.ClassCounts()), d.test.Len(), counts(d.test.Classes, d.test.ClassCounts()), splitSeed)
 	if err := a.openStores(true); err != nil {
@@ -192,7 +192,7 @@ func counts(classes []string, n []int) string {
 
 // summary prints the table of the stages' scores on the test split.
 func (a *app) summary(d *data, base, tuned *result, champ int) {
-	a.printf("data      %s %s, scored on the %d test rows\n\n", d.version, d.version.ID, d.test.Len())
+	a.printf("data      %s %s, scored on the %d test rows\n\n", d.version, d.version.Digest, d.test.Len())
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\tversion\tsettings\ttest accuracy\ttest F1 (%s)\ttest ROC AUC\t\n", d.all.Classes[1])
 	for _, r := range []*result{base, tuned} {
@@ -486,13 +486,13 @@ func (a *app) dataLineage(digest string) error {
 	if err != nil {
 		return err
 	}
-	vs, err := repo.Versions(dataName)
+	vs, err := repo.Versions(context.Background(), dataName)
 	if err != nil {
 		return err
 	}
 	for _, dv := range vs {
-		if dv.ID == digest {
-			a.printf("         %s in %s: %d file(s), %d bytes, recorded %s, %q\n", dv, repo.Dir(), dv.Files, dv.Size, dv.Time.Local().Format(time.DateTime), dv.Message)
+		if dv.Digest == digest {
+			a.printf("         %s in %s: %d file(s), %d bytes, recorded %s, %q\n", dv, repo.Dir(), dv.Files, dv.Size, dv.Created.Local().Format(time.DateTime), dv.Message)
 			return nil
 		}
 	}

@@ -71,7 +71,7 @@ func (a *app) prepareData(ctx context.Context) (*data, error) {
 // loadData reads a version of the data set from the repository; the
 // repository checks every byte against its digest.
 func (a *app) loadData(v dataset.Version) (*dataset.Dataset, error) {
-	fsys, err := a.repo.FS(v.Name, v.ID)
+	fsys, err := a.repo.FS(context.Background(), v.Name, v.Digest)
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
 	}

@@ -183,7 +183,7 @@ func (a *app) startRun(ctx context.Context, exp *track.Experiment, name, stage, 
 		tagStage:   stage,
 		tagCode:    a.env.code(),
 		tagDataVer: d.version.String(),
-		tagDataID:  d.version.ID,
+		tagDataID:  d.version.Digest,
 	}
 	if all[tagCode] == "" {
 		delete(all, tagCode)
@@ -196,8 +196,8 @@ func (a *app) startRun(ctx context.Context, exp *track.Experiment, name, stage, 
 		return nil, err
 	}
 	inputs := []track.Input{
-		{Name: dataName, Version: "v" + strconv.Itoa(d.version.Number), Digest: d.version.ID, Source: "datasets", Context: "training"},
-		{Name: dataName, Version: "v" + strconv.Itoa(d.version.Number), Digest: d.version.ID, Source: "datasets", Context: "test"},
+		{Name: dataName, Version: "v" + strconv.Itoa(d.version.Number), Digest: d.version.Digest, Source: "datasets", Context: "training"},
+		{Name: dataName, Version: "v" + strconv.Itoa(d.version.Number), Digest: d.version.Digest, Source: "datasets", Context: "test"},
 	}
 	if err := run.LogInput(ctx, inputs...); err != nil {
 		return nil, a.fail(run, err)
@@ -247,7 +247,7 @@ func (a *app) finish(ctx context.Context, run *track.Run, stage, key string, d *
 	v, created, err := a.reg.Register(ctx, modelName, bytes.NewReader(b), registry.RegisterOptions{
 		Format:        linear.FormatName,
 		RunID:         run.ID(),
-		DatasetDigest: d.version.ID,
+		DatasetDigest: d.version.Digest,
 		Metrics:       testMetrics,
 		Tags:          map[string]string{"stage": stage},
 		Description:   describe(stage, m),
@@ -290,7 +290,7 @@ func describe(stage string, m *linear.Model) string {
 // baseline trains the baseline (default settings), or reuses a cached one.
 func (a *app) baseline(ctx context.Context, exp *track.Experiment, d *data, force bool) (*result, error) {
 	cfg := baseConfig(d)
-	key := cacheKey(stageSettings{Stage: "baseline", Data: d.version.ID, TestFraction: testFraction,
+	key := cacheKey(stageSettings{Stage: "baseline", Data: d.version.Digest, TestFraction: testFraction,
 		SplitSeed: splitSeed, Model: settingsOf(cfg)}, a.env.code())
 	if r, err := a.cached(ctx, exp, "baseline", key, d, force); err != nil || r != nil {
 		if r != nil {
@@ -361,7 +361,7 @@ func registered(r *result) string {
 // it, or reuses a cached study.
 func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, trials int, force bool) (*result, error) {
 	base := baseConfig(d)
-	key := cacheKey(stageSettings{Stage: "tune", Data: d.version.ID, TestFraction: testFraction, SplitSeed: splitSeed,
+	key := cacheKey(stageSettings{Stage: "tune", Data: d.version.Digest, TestFraction: testFraction, SplitSeed: splitSeed,
 		Model: settingsOf(base), Trials: trials, Folds: cvFolds, Sampler: "tpe", Seed: tuneSeed, CLow: cLow, CHigh: cHigh,
 		Solvers: solverChoices}, a.env.code())
 	if r, err := a.cached(ctx, exp, "tuning", key, d, force); err != nil || r != nil {

@@ -37,6 +37,8 @@ func (e *ParseError) Error() string {
 		pos = fmt.Sprintf("line %d", e.Line)
 	case e.Column > 0:
 		pos = fmt.Sprintf("column %d of %s", e.Column, Quote(e.Input))
+	case e.Input == "":
+		return e.Err.Error()
 	default:
 		pos = Quote(e.Input)
 	}

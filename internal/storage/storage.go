@@ -161,6 +161,11 @@ func (s Schema) check(mb kv.Bucket, corrupt error) error {
 	return nil
 }
 
+// RefsIncomplete is the key a holder puts in its references bucket while
+// the bucket does not yet hold every reference (an index made before it
+// kept them): a sweep refuses to run until the holder has rebuilt it.
+const RefsIncomplete = "incomplete"
+
 // RefsBucket returns the name of a holder's references bucket.
 func RefsBucket(namespace string) string { return namespace + "/blobrefs" }
 
@@ -262,7 +267,10 @@ func Sweep(ctx context.Context, bs blob.Store, opts SweepOptions) (GCResult, err
 		err = db.View(ctx, func(tx kv.Tx) error {
 			b := tx.Bucket(RefsBucket(h.Namespace))
 			if b == nil {
-				return nil // registered before its first write
+				return opts.Errors.Wrap(kv.ErrCorrupt, fmt.Sprintf("no bucket %s", RefsBucket(h.Namespace)), nil)
+			}
+			if b.Get([]byte(RefsIncomplete)) != nil {
+				return fmt.Errorf("its references are not complete yet (its own GC rebuilds them)")
 			}
 			c := b.Cursor()
 			for k, _ := c.First(); k != nil; k, _ = c.Next() {

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-ml/cairn/internal/blob"
@@ -39,7 +40,8 @@ type Store struct {
 	errs    blob.Errors
 	noSync  bool
 
-	mkdir sync.Map // objects/<xx> folders known to exist
+	mkdir   sync.Map     // objects/<xx> folders known to exist
+	unnamed atomic.Int32 // how this system names unnamed files (see Batch)
 }
 
 var (

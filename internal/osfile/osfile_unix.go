@@ -1,17 +1,19 @@
 //go:build unix
 
-package dataset
+// Package osfile opens files without the cost the runtime's poller adds
+// to regular files.
+package osfile
 
 import (
 	"os"
 	"syscall"
 )
 
-// openFile is os.OpenFile without the netpoller: os.OpenFile sets a new
+// Open is os.OpenFile without the netpoller: os.OpenFile sets a new
 // descriptor non-blocking, tries to add it to epoll (which refuses regular
 // files) and sets it blocking again, five system calls that make up a
 // good part of the cost of a small file. os.NewFile skips them.
-func openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
+func Open(name string, flag int, perm os.FileMode) (*os.File, error) {
 	var fd int
 	var err error
 	for {
@@ -26,10 +28,10 @@ func openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-// openSourceFile opens a file to commit where source does not use raw
+// OpenSource opens a file to commit where source does not use raw
 // descriptors. O_NONBLOCK keeps the open from waiting forever if the path
 // turned into a named pipe since the walk (it has no effect on regular
 // files); the caller checks the type.
-func openSourceFile(name string) (*os.File, error) {
-	return openFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+func OpenSource(name string) (*os.File, error) {
+	return Open(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 }
