@@ -77,11 +77,15 @@ func distinct(what string, names []string) error {
 
 // ClassCounts returns the number of rows of each class, indexed like
 // Classes. Labels outside the classes are not counted.
-func (d *Dataset) ClassCounts() []int {
-	counts := make([]int, len(d.Classes))
-	for _, y := range d.Y {
-		if y >= 0 && y < len(counts) {
-			counts[y]++
+func (d *Dataset) ClassCounts() []int { return classCounts(d.Y, len(d.Classes)) }
+
+// classCounts counts the labels y of each of k classes; labels outside
+// [0, k) are not counted.
+func classCounts(y []int, k int) []int {
+	counts := make([]int, k)
+	for _, v := range y {
+		if v >= 0 && v < k {
+			counts[v]++
 		}
 	}
 	return counts

@@ -111,15 +111,7 @@ func (t *Table) Features() []string {
 
 // ClassCounts returns the number of rows of each class, indexed like
 // Classes.
-func (t *Table) ClassCounts() []int {
-	counts := make([]int, len(t.Classes))
-	for _, y := range t.Y {
-		if y >= 0 && y < len(counts) {
-			counts[y]++
-		}
-	}
-	return counts
-}
+func (t *Table) ClassCounts() []int { return classCounts(t.Y, len(t.Classes)) }
 
 // Value returns the cell at row i and column j as text: the level of a
 // Text cell, the shortest decimal form of a number, and "" for a missing

@@ -26,11 +26,14 @@ const (
 var kindNames = [...]string{"numeric", "categorical"}
 
 // String returns "numeric" or "categorical".
-func (k Kind) String() string {
-	if k >= 0 && int(k) < len(kindNames) {
-		return kindNames[k]
+func (k Kind) String() string { return enumName(k, kindNames[:], "Kind") }
+
+// enumName returns names[v], or type(v) for a value without a name.
+func enumName[T ~int8](v T, names []string, typ string) string {
+	if v >= 0 && int(v) < len(names) {
+		return names[v]
 	}
-	return "Kind(" + strconv.Itoa(int(k)) + ")"
+	return typ + "(" + strconv.Itoa(int(v)) + ")"
 }
 
 // Impute is how an input's missing values are filled, as scikit-learn's
@@ -58,12 +61,7 @@ var imputeNames = [...]string{"auto", "mean", "median", "most_frequent", "consta
 
 // String returns scikit-learn's name of the strategy ("mean",
 // "most_frequent", ...) or "auto".
-func (s Impute) String() string {
-	if s >= 0 && int(s) < len(imputeNames) {
-		return imputeNames[s]
-	}
-	return "Impute(" + strconv.Itoa(int(s)) + ")"
-}
+func (s Impute) String() string { return enumName(s, imputeNames[:], "Impute") }
 
 // Unknown says what a Categorical input does with a category that was not
 // seen in the training rows. The zero value is UnknownIgnore.
@@ -87,12 +85,7 @@ var unknownNames = [...]string{"ignore", "error", "infrequent_if_exist"}
 
 // String returns scikit-learn's name: "ignore", "error" or
 // "infrequent_if_exist".
-func (u Unknown) String() string {
-	if u >= 0 && int(u) < len(unknownNames) {
-		return unknownNames[u]
-	}
-	return "Unknown(" + strconv.Itoa(int(u)) + ")"
-}
+func (u Unknown) String() string { return enumName(u, unknownNames[:], "Unknown") }
 
 // fitInputs is Fit with Config.Inputs: it fits the preprocessing on X,
 // fits the model on the features, and keeps the preprocessing in it.
