@@ -111,7 +111,12 @@
 // objective and tolerance, and ours also reaches the tolerance. L1 is 2.5-45x faster than saga (on breast
 // cancer liblinear, which also penalises the intercept, is faster).
 // One-row prediction into a caller's buffer takes 35 ns without
-// allocating.
+// allocating; a raw record through its preprocessing (PredictValuesInto)
+// 90 ns. Reading and encoding a 1,000,000-row table of 10 numeric and 5
+// text columns (dataset.ReadTable + FitTransform) took 0.68 s against
+// pandas read_csv + scikit-learn's ColumnTransformer's 2.65 s (medians of
+// the best runs on a loaded machine; BenchmarkReadEncode1M and
+// testdata/bench_tabular.py, see the README).
 //
 // # Errors
 //
