@@ -21,6 +21,14 @@ import (
 // server calls it once per row. An error fails the request with status
 // 422 (bad values for this model, such as features that overflow it).
 // Features and Classes are called once, when the version is loaded.
+//
+// A Predictor that also has the method Inputs() []linear.Input returning
+// a non-nil slice (a *linear.Model fitted with Config.Inputs) takes raw
+// inputs: x holds one value per input, a number or, for a categorical
+// input, the index of its category among the input's Levels (-1 for one
+// not among them), NaN for a missing value. The server then reads
+// strings and nulls and codes them so (see the package doc, # Models on
+// raw inputs).
 type Predictor interface {
 	Features() []string
 	Classes() []string
