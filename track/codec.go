@@ -72,17 +72,25 @@ func decodeRun(b []byte) (runRec, error) {
 }
 
 // expRec is the stored form of an experiment (bucket track/experiments).
+// Records written before experiments could be deleted end after runs;
+// they decode with the later fields zero.
 type expRec struct {
-	name    string
-	created int64  // Unix milliseconds
-	runs    uint64 // runs ever created in it (purged ones included)
+	name      string
+	created   int64  // Unix milliseconds
+	runs      uint64 // runs ever created in it (purged ones included)
+	deleted   bool
+	deletedAt int64 // Unix milliseconds; 0 unless deleted
+	updated   int64 // Unix milliseconds of the last rename, delete or restore; 0: created
 }
 
 func (x expRec) encode() []byte {
-	e := newEnc(16 + len(x.name))
+	e := newEnc(32 + len(x.name))
 	e.Str(x.name)
 	e.Varint(x.created)
 	e.Uvarint(x.runs)
+	e.Bool(x.deleted)
+	e.Varint(x.deletedAt)
+	e.Varint(x.updated)
 	return e.Bytes()
 }
 
@@ -92,6 +100,11 @@ func decodeExperiment(b []byte) (expRec, error) {
 	x.name = d.Str()
 	x.created = d.Varint()
 	x.runs = d.Uvarint()
+	if d.Err() == nil && d.Len() > 0 {
+		x.deleted = d.Bool()
+		x.deletedAt = d.Varint()
+		x.updated = d.Varint()
+	}
 	return x, d.Finish(ErrCorrupt, "experiment")
 }
 
@@ -133,13 +146,19 @@ func (m metricRec) newer(old metricRec) bool {
 	return floatKey(m.value) > floatKey(old.value)
 }
 
+// Input records written before SourceType, Schema and Profile end after
+// Context; they decode with those fields empty.
 func (in Input) encode() []byte {
-	e := newEnc(8 + len(in.Name) + len(in.Version) + len(in.Digest) + len(in.Source) + len(in.Context))
+	e := newEnc(8 + len(in.Name) + len(in.Version) + len(in.Digest) + len(in.Source) + len(in.Context) +
+		len(in.SourceType) + len(in.Schema) + len(in.Profile))
 	e.Str(in.Name)
 	e.Str(in.Version)
 	e.Str(in.Digest)
 	e.Str(in.Source)
 	e.Str(in.Context)
+	e.Str(in.SourceType)
+	e.Str(in.Schema)
+	e.Str(in.Profile)
 	return e.Bytes()
 }
 
@@ -151,6 +170,11 @@ func decodeInput(b []byte) (Input, error) {
 	in.Digest = d.Str()
 	in.Source = d.Str()
 	in.Context = d.Str()
+	if d.Err() == nil && d.Len() > 0 {
+		in.SourceType = d.Str()
+		in.Schema = d.Str()
+		in.Profile = d.Str()
+	}
 	return in, d.Finish(ErrCorrupt, "input")
 }
 

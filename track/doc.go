@@ -90,6 +90,17 @@
 // =, <, <=, >, >=, IN and LIKE 'prefix%' use the index; !=, NOT IN, NOT
 // LIKE, LIKE '%...' and datasets.* only filter the runs read.
 //
+// # Experiments
+//
+// [Store.Experiment] gets or creates an experiment by name;
+// [Store.CreateExperiment] only creates (a taken name is [ErrExists]) and
+// [Store.ExperimentByName] only gets. Experiments carry tags
+// ([Store.SetExperimentTag]), can be renamed ([Store.RenameExperiment])
+// and deleted ([Store.DeleteExperiment]) with all their runs, as MLflow's
+// experiments can; [Store.RestoreExperiment] brings back the experiment
+// and the runs deleted with it. A run's name, status and end time change
+// together with [Run.Update], as MLflow's update_run does.
+//
 // # Deleting
 //
 // [Store.DeleteRun] marks a run deleted, as MLflow does: searches leave it
@@ -142,7 +153,7 @@
 // # Errors
 //
 // Errors wrap the package's sentinels ([ErrNotFound], [ErrInvalid],
-// [ErrParamConflict], [ErrDeleted], [ErrBadQuery], [ErrBadPageToken],
+// [ErrParamConflict], [ErrDeleted], [ErrExists], [ErrBadQuery], [ErrBadPageToken],
 // [ErrCorrupt], [ErrLocked], [ErrClosed]); check them with errors.Is. A
 // cancelled context stops a call with an error wrapping ctx.Err().
 //

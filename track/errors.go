@@ -21,9 +21,13 @@ var (
 	// value. Params are write-once: logging the same value again is a
 	// no-op.
 	ErrParamConflict = errors.New("track: param already logged with a different value")
-	// ErrDeleted reports a write to a run that has been deleted (restore
-	// it first).
-	ErrDeleted = errors.New("track: run is deleted")
+	// ErrDeleted reports a write to a run that has been deleted, or a run
+	// started in (or an experiment renamed while) an experiment that has
+	// been deleted; restore it first.
+	ErrDeleted = errors.New("track: deleted")
+	// ErrExists reports an experiment created, or renamed, with a name
+	// another experiment has.
+	ErrExists = errors.New("track: already exists")
 	// ErrBadQuery reports a filter or order-by clause that does not parse
 	// or names a column that cannot be used that way; it comes wrapped in
 	// a *ParseError that gives the column.

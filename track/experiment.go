@@ -17,6 +17,12 @@ type Experiment struct {
 	ID      string    // decimal, "1", "2", ... in order of creation
 	Name    string    // unique in the Store
 	Created time.Time // UTC, millisecond precision
+	// Updated is when it was last renamed, deleted or restored (Created
+	// until then).
+	Updated time.Time
+	// Deleted is set by DeleteExperiment: no run may start in it.
+	Deleted bool
+	Tags    map[string]string // nil when there are none
 
 	st *Store
 	id uint64
@@ -57,7 +63,7 @@ func (st *Store) Experiment(ctx context.Context, name string) (*Experiment, erro
 		if err := t.expNames.Put([]byte(name), u64(id)); err != nil {
 			return err
 		}
-		exp = st.experiment(id, rec)
+		exp = t.public(id, rec)
 		return nil
 	})
 	if err != nil {
@@ -93,18 +99,31 @@ func (st *Store) Experiments(ctx context.Context) ([]*Experiment, error) {
 			if err != nil {
 				return err
 			}
-			out = append(out, st.experiment(binary.BigEndian.Uint64(k), rec))
+			out = append(out, t.public(binary.BigEndian.Uint64(k), rec))
 			return nil
 		})
 	})
 	return out, err
 }
 
-func (st *Store) experiment(id uint64, rec expRec) *Experiment {
-	return &Experiment{
+// public returns the experiment with its tags.
+func (t *txn) public(id uint64, rec expRec) *Experiment {
+	e := &Experiment{
 		ID: strconv.FormatUint(id, 10), Name: rec.name,
-		Created: time.UnixMilli(rec.created).UTC(), st: st, id: id,
+		Created: time.UnixMilli(rec.created).UTC(), Updated: time.UnixMilli(rec.created).UTC(),
+		Deleted: rec.deleted, st: t.st, id: id,
 	}
+	if rec.updated != 0 {
+		e.Updated = time.UnixMilli(rec.updated).UTC()
+	}
+	forPrefix(t.expTags, u64(id), func(k, v []byte) error {
+		if e.Tags == nil {
+			e.Tags = map[string]string{}
+		}
+		e.Tags[string(k[8:])] = string(v)
+		return nil
+	})
+	return e
 }
 
 func (t *txn) experiment(id uint64) (*Experiment, error) {
@@ -112,7 +131,7 @@ func (t *txn) experiment(id uint64) (*Experiment, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.st.experiment(id, rec), nil
+	return t.public(id, rec), nil
 }
 
 func (t *txn) expRec(id uint64) (expRec, error) {

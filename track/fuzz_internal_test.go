@@ -80,8 +80,10 @@ func FuzzDecode(f *testing.F) {
 		runRec{exp: 1, name: "r", status: StatusFinished, start: 5, end: 9}.encode(),
 		runRec{exp: 2, parent: "0123456789abcdef0123456789abcdef", status: StatusRunning, deleted: true, deletedAt: -3}.encode(),
 		expRec{name: "e", created: 7, runs: 3}.encode(),
+		expRec{name: "e", created: 7, runs: 3, deleted: true, deletedAt: 8, updated: 9}.encode(),
 		metricRec{value: math.Inf(-1), time: 1, step: -2}.encode(),
 		Input{Name: "d", Version: "v1", Digest: "sha256:00", Source: "s", Context: "c"}.encode(),
+		Input{Name: "d", SourceType: "s3", Schema: "{}", Profile: "{}"}.encode(),
 		artRec{digest: "sha256:" + strings.Repeat("0", 64), size: 3, time: 4}.encode(),
 		{}, {1}, {2, 0},
 	} {

@@ -16,6 +16,7 @@ import (
 //	track/meta             "schema" -> uint64 (1)
 //	track/experiments      exp(8) -> expRec
 //	track/experiment_names name -> exp(8)
+//	track/experiment_tags  exp(8) key -> value
 //	track/runs             run(16) -> runRec
 //	track/params           run(16) key -> value
 //	track/tags             run(16) key -> value
@@ -35,6 +36,7 @@ const (
 	bucketMeta      = "track/meta"
 	bucketExps      = "track/experiments"
 	bucketExpNames  = "track/experiment_names"
+	bucketExpTags   = "track/experiment_tags"
 	bucketRuns      = "track/runs"
 	bucketParams    = "track/params"
 	bucketTags      = "track/tags"
@@ -49,6 +51,7 @@ const (
 var bucketNames = []string{
 	bucketMeta, bucketExps, bucketExpNames, bucketRuns, bucketParams, bucketTags,
 	bucketMetrics, bucketHistory, bucketInputs, bucketArtifacts, bucketBlobRefs, bucketIndex,
+	bucketExpTags,
 }
 
 // namespace prefixes track's buckets.
@@ -87,7 +90,7 @@ type txn struct {
 	key  []byte
 
 	meta, exps, expNames, runs, params, tags, metrics, history,
-	inputs, artifacts, blobRefs, index kv.Bucket
+	inputs, artifacts, blobRefs, index, expTags kv.Bucket
 }
 
 func bind(st *Store, tx kv.Tx) *txn {
@@ -98,6 +101,7 @@ func bind(st *Store, tx kv.Tx) *txn {
 		runs: b(bucketRuns), params: b(bucketParams), tags: b(bucketTags),
 		metrics: b(bucketMetrics), history: b(bucketHistory), inputs: b(bucketInputs),
 		artifacts: b(bucketArtifacts), blobRefs: b(bucketBlobRefs), index: b(bucketIndex),
+		expTags: b(bucketExpTags),
 	}
 	if tx.Writable() {
 		t.now = st.now().UnixMilli()

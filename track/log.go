@@ -25,12 +25,18 @@ func (m metricRec) metric(key string) Metric {
 // and version (for example a dataset.Repo version), the content digest
 // ("sha256:<hex>", or empty), where it came from, and the context in which
 // it was used ("training", "validation", ...). Only Name is required.
+// SourceType, Schema and Profile carry MLflow's fields of the same names
+// (the kind of source, "local" or "s3" say; the schema and summary
+// statistics as MLflow's JSON), for data sets logged by MLflow clients.
 type Input struct {
-	Name    string
-	Version string
-	Digest  string
-	Source  string
-	Context string
+	Name       string
+	Version    string
+	Digest     string
+	Source     string
+	Context    string
+	SourceType string // at most 1000 bytes
+	Schema     string // at most MaxInputSchemaLen bytes
+	Profile    string // at most MaxInputProfileLen bytes
 }
 
 // Batch is a set of params, metrics and tags logged in one transaction by

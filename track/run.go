@@ -72,6 +72,9 @@ type RunOptions struct {
 	// NoAutoTags leaves out the reproducibility tags (see ReproTags);
 	// Source is still recorded if given.
 	NoAutoTags bool
+	// Start is the run's start time, for a run recorded after the fact
+	// (MLflow's create_run takes one); the zero value means now.
+	Start time.Time
 }
 
 // Run is a handle for logging to one run. It holds no state besides the
@@ -102,7 +105,8 @@ type RunRecord struct {
 }
 
 // StartRun creates a run in the experiment with status Running and returns
-// a handle for logging to it. The run gets the tags in opts.Tags, and,
+// a handle for logging to it. A deleted experiment takes no runs
+// (ErrDeleted). The run gets the tags in opts.Tags, and,
 // unless opts.NoAutoTags, the reproducibility tags of ReproTags (which
 // opts.Tags can override). An unknown or deleted parent is an error
 // wrapping ErrNotFound or ErrDeleted, a parent in another experiment one
@@ -169,6 +173,9 @@ func (t *txn) createRun(exp uint64, id runID, opts RunOptions, tags map[string]s
 	if err != nil {
 		return err
 	}
+	if x.deleted {
+		return fmt.Errorf("experiment %d: %w", exp, ErrDeleted)
+	}
 	if opts.ParentID != "" {
 		pid, _ := parseRunID(opts.ParentID)
 		parent, err := t.run(pid)
@@ -190,6 +197,9 @@ func (t *txn) createRun(exp uint64, id runID, opts RunOptions, tags map[string]s
 		return err
 	}
 	rec := runRec{exp: exp, name: opts.Name, parent: opts.ParentID, status: StatusRunning, start: t.now}
+	if !opts.Start.IsZero() {
+		rec.start = opts.Start.UnixMilli()
+	}
 	if err := t.putRun(id, rec); err != nil {
 		return err
 	}

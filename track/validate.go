@@ -13,6 +13,11 @@ const (
 	MaxParamLen      = 6000 // param values
 	MaxTagLen        = 8000 // tag values
 	maxInputField    = 1000 // fields of an Input
+
+	// MaxInputSchemaLen and MaxInputProfileLen bound Input.Schema and
+	// Input.Profile (MLflow's limits).
+	MaxInputSchemaLen  = 1 << 20
+	MaxInputProfileLen = 16 << 10
 )
 
 // checkText reports whether s can be stored: valid UTF-8, no NUL byte, at
@@ -53,10 +58,17 @@ func (in Input) check() error {
 	}
 	for _, f := range []struct{ what, v string }{
 		{"input version", in.Version}, {"input source", in.Source}, {"input context", in.Context},
+		{"input source type", in.SourceType},
 	} {
 		if err := checkText(f.what, f.v, maxInputField, true); err != nil {
 			return err
 		}
+	}
+	if err := checkText("input schema", in.Schema, MaxInputSchemaLen, true); err != nil {
+		return err
+	}
+	if err := checkText("input profile", in.Profile, MaxInputProfileLen, true); err != nil {
+		return err
 	}
 	if in.Digest != "" {
 		if _, err := parseDigest(in.Digest); err != nil {
