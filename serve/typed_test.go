@@ -1,6 +1,8 @@
 package serve_test
 
 import (
+	"bytes"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/cairn-ml/cairn/dataset"
 	"github.com/cairn-ml/cairn/linear"
+	"github.com/cairn-ml/cairn/registry"
 	"github.com/cairn-ml/cairn/serve"
 )
 
@@ -241,4 +244,37 @@ func FuzzRawInputs(f *testing.F) {
 		}
 		checkStatus(t, res, 200, 400, 413, 422)
 	})
+}
+
+// A model on raw inputs registered as bytes (format version 2) and
+// followed from the registry serves raw records, preprocessing included.
+func TestRawInputsFromRegistry(t *testing.T) {
+	b, err := linear.Marshal(penguins())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := openReg(t, registry.Options{})
+	v, _, err := reg.Register(ctx, "penguins", bytes.NewReader(b), registry.RegisterOptions{Format: linear.FormatName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(serve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if err := srv.Follow(ctx, reg, "penguins", strconv.Itoa(v.Number)); err != nil {
+		t.Fatal(err)
+	}
+	r := do(t, srv, "POST", "/v1/models/penguins:predict", "", `{"instances": [["Dream", 46.5, 17.9, 192, 3500, null, 2008]]}`)
+	if r.code != 200 {
+		t.Fatalf("predict = %d %s", r.code, r.body)
+	}
+	want := make([]float64, 3)
+	if err := penguins().PredictValuesInto(want, penguinRecord); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, decode[serve.PredictResponse](t, r.body).Probabilities[0]); diff != "" {
+		t.Errorf("probabilities (-in process +followed):\n%s", diff)
+	}
 }
