@@ -98,33 +98,33 @@ func (d *Dataset) Subset(idx []int) (*Dataset, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	n := d.Len()
+	X, y, err := subsetRows(d.X, d.Y, len(d.Features), idx)
+	if err != nil {
+		return nil, err
+	}
+	return &Dataset{Features: slices.Clone(d.Features), Classes: slices.Clone(d.Classes), X: X, Y: y}, nil
+}
+
+// subsetRows copies the rows idx of X (c columns) and their labels; an
+// index outside [0, len(y)) wraps ErrBadIndex. No rows give an empty
+// matrix (gonum cannot represent a matrix with a zero dimension).
+func subsetRows(X *mat.Dense, y []int, c int, idx []int) (*mat.Dense, []int, error) {
+	n := len(y)
 	for _, i := range idx {
 		if i < 0 || i >= n {
-			return nil, fmt.Errorf("%w: row %d of %d", ErrBadIndex, i, n)
+			return nil, nil, fmt.Errorf("%w: row %d of %d", ErrBadIndex, i, n)
 		}
 	}
-	c := len(d.Features)
-	out := &Dataset{
-		Features: slices.Clone(d.Features),
-		Classes:  slices.Clone(d.Classes),
-		Y:        make([]int, len(idx)),
-	}
-	if len(idx) == 0 || c == 0 {
-		// gonum cannot represent a matrix with a zero dimension.
-		out.X = &mat.Dense{}
-		if len(idx) > 0 {
-			return nil, fmt.Errorf("%w: no feature columns", ErrInvalid)
-		}
-		return out, nil
+	out := make([]int, len(idx))
+	if len(idx) == 0 {
+		return &mat.Dense{}, out, nil
 	}
 	data := make([]float64, 0, len(idx)*c)
 	for k, i := range idx {
-		data = append(data, d.X.RawRowView(i)...)
-		out.Y[k] = d.Y[i]
+		data = append(data, X.RawRowView(i)...)
+		out[k] = y[i]
 	}
-	out.X = mat.NewDense(len(idx), c, data)
-	return out, nil
+	return mat.NewDense(len(idx), c, data), out, nil
 }
 
 //go:embed data/breast_cancer.csv

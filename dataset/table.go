@@ -154,28 +154,24 @@ func (t *Table) SetPositive(label string) error {
 
 // Subset returns a new table made of the rows idx, in that order (repeats
 // allowed), sharing nothing with t. An index outside [0, Len()) gives an
-// error wrapping ErrBadIndex.
+// error wrapping ErrBadIndex; a table whose X does not have a row per
+// label and a column per Column, ErrInvalid.
 func (t *Table) Subset(idx []int) (*Table, error) {
-	n, p := t.Len(), len(t.Columns)
-	for _, i := range idx {
-		if i < 0 || i >= n {
-			return nil, fmt.Errorf("%w: row %d of %d", ErrBadIndex, i, n)
-		}
+	p := len(t.Columns)
+	if t.X == nil || p == 0 || t.X.IsEmpty() {
+		return nil, fmt.Errorf("%w: no X or no columns", ErrInvalid)
 	}
-	out := &Table{Columns: make([]Column, p), Target: t.Target, Classes: slices.Clone(t.Classes), Y: make([]int, len(idx))}
+	if r, c := t.X.Dims(); r != len(t.Y) || c != p {
+		return nil, fmt.Errorf("%w: X is %dx%d for %d labels and %d columns", ErrInvalid, r, c, len(t.Y), p)
+	}
+	X, y, err := subsetRows(t.X, t.Y, p, idx)
+	if err != nil {
+		return nil, err
+	}
+	out := &Table{Columns: make([]Column, p), X: X, Target: t.Target, Classes: slices.Clone(t.Classes), Y: y}
 	for j, c := range t.Columns {
 		out.Columns[j] = Column{Name: c.Name, Type: c.Type, Levels: slices.Clone(c.Levels)}
 	}
-	if len(idx) == 0 {
-		out.X = &mat.Dense{}
-		return out, nil
-	}
-	data := make([]float64, 0, len(idx)*p)
-	for k, i := range idx {
-		data = append(data, t.X.RawRowView(i)...)
-		out.Y[k] = t.Y[i]
-	}
-	out.X = mat.NewDense(len(idx), p, data)
 	return out, nil
 }
 

@@ -205,6 +205,9 @@ func TestTableSubset(t *testing.T) {
 	if _, err := tab.Subset([]int{3}); !errors.Is(err, dataset.ErrBadIndex) {
 		t.Errorf("Subset([3]) = %v, want ErrBadIndex", err)
 	}
+	if _, err := (&dataset.Table{Columns: tab.Columns, Y: tab.Y}).Subset([]int{0}); !errors.Is(err, dataset.ErrInvalid) {
+		t.Errorf("Subset of a table without X = %v, want ErrInvalid", err)
+	}
 }
 
 func TestPenguins(t *testing.T) {
