@@ -121,6 +121,15 @@ type FillPercenter interface {
 	SetFillPercent(float64)
 }
 
+// Prefetcher is an optional interface of a Bucket whose engine pays a
+// round trip per read (PostgreSQL): Prefetch reads the values of keys in
+// one, so that the Gets (and cursor Seeks to those keys) that follow are
+// answered without another. It is a hint: a failure surfaces as the
+// transaction's error.
+type Prefetcher interface {
+	Prefetch(keys [][]byte)
+}
+
 // MaxKeySize is the longest key any engine accepts.
 const MaxKeySize = 32768
 

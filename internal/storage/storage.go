@@ -2,10 +2,11 @@
 // and holds what every store built on them shares: schema versions, the
 // collection of unreferenced blobs, and the one GC result.
 //
-// A records location is a path to a bbolt file (the embedded engine), or
-// "memory:" for a store that lives in the process. A blob location is a
-// folder (objects/ inside it). URL locations for shared engines are
-// refused with ErrUnsupported until their engines exist.
+// A records location is a path to a bbolt file (the embedded engine),
+// "memory:" for a store that lives in the process, or a PostgreSQL URL
+// (postgres://user:password@host:port/db?sslmode=disable&schema=cairn,
+// see internal/kv/pgkv). A blob location is a folder (objects/ inside
+// it). Other URLs are refused with ErrUnsupported.
 package storage
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/cairn-ml/cairn/internal/kv"
 	"github.com/cairn-ml/cairn/internal/kv/boltkv"
 	"github.com/cairn-ml/cairn/internal/kv/memkv"
+	"github.com/cairn-ml/cairn/internal/kv/pgkv"
 )
 
 // Memory is the records location of a store that lives in the process.
@@ -45,6 +47,15 @@ type RecordsOptions struct {
 	NoSync              bool
 }
 
+// Redact returns location with the password of a URL replaced by
+// "xxxxx", for messages; a path is returned as it is.
+func Redact(location string) string {
+	if !IsURL(location) {
+		return location
+	}
+	return pgkv.Redact(location)
+}
+
 // IsURL reports whether location is a URL (scheme://...) rather than a
 // path.
 func IsURL(location string) bool {
@@ -59,8 +70,12 @@ func OpenRecords(ctx context.Context, location string, opts RecordsOptions) (kv.
 		return nil, opts.Errors.Wrap(kv.ErrInvalid, "empty location", nil)
 	case location == Memory:
 		return memkv.New(location, opts.Errors), nil
+	case pgkv.IsLocation(location):
+		return pgkv.Open(ctx, location, pgkv.Options{
+			Errors: opts.Errors, Newer: ErrNewer, Logger: opts.Logger, NoCreate: opts.NoCreate, LockTimeout: opts.Timeout,
+		})
 	case IsURL(location):
-		return nil, opts.Errors.Wrap(kv.ErrInvalid, "records location "+location, ErrUnsupported)
+		return nil, opts.Errors.Wrap(kv.ErrInvalid, "records location "+Redact(location), ErrUnsupported)
 	}
 	return boltkv.Open(ctx, location, boltkv.Options{
 		Timeout: opts.Timeout, Poll: opts.Poll, Logger: opts.Logger, Errors: opts.Errors, NoCreate: opts.NoCreate,
@@ -171,9 +186,17 @@ func RefsBucket(namespace string) string { return namespace + "/blobrefs" }
 
 // HolderLocation returns how a blob store registers the records store
 // at recordsLocation: a path relative to the blob store's folder when
-// both are paths (so that moving the whole tree keeps it right), else the
-// location as it is.
+// both are paths (so that moving the whole tree keeps it right), a
+// PostgreSQL URL without its password (the blob store is read by others;
+// a sweep finds the password in SweepOptions.Locations, PGPASSWORD or
+// ~/.pgpass), else the location as it is.
 func HolderLocation(blobs blob.Store, recordsLocation string) string {
+	if pgkv.IsLocation(recordsLocation) {
+		if loc, err := pgkv.ParseLocation(recordsLocation); err == nil {
+			return loc.NoPassword // others read it: never a password
+		}
+		return Redact(recordsLocation)
+	}
 	if IsURL(recordsLocation) || IsURL(blobs.Location()) || recordsLocation == Memory {
 		return recordsLocation
 	}
@@ -225,6 +248,10 @@ type SweepOptions struct {
 	Records func(ctx context.Context, location string) (kv.DB, error)
 	Errors  kv.Errors
 	Logger  *slog.Logger
+	// Locations are records locations the caller has opened, with their
+	// credentials: a holder registered under one of them less its
+	// password (see HolderLocation) is opened with it.
+	Locations []string
 }
 
 // Sweep deletes the blobs of bs that no registered holder refers to.
@@ -260,9 +287,14 @@ func Sweep(ctx context.Context, bs blob.Store, opts SweepOptions) (GCResult, err
 	live := map[blob.Digest]struct{}{}
 	for _, h := range holders {
 		loc := resolveHolder(bs, h.Location)
+		for _, l := range opts.Locations {
+			if HolderLocation(bs, l) == h.Location {
+				loc = l
+			}
+		}
 		db, err := open(ctx, loc)
 		if err != nil {
-			return res, fmt.Errorf("sweep %s: holder %s (%s): %w", bs.Location(), loc, h.Namespace, err)
+			return res, fmt.Errorf("sweep %s: holder %s (%s): %w", bs.Location(), Redact(loc), h.Namespace, err)
 		}
 		err = db.View(ctx, func(tx kv.Tx) error {
 			b := tx.Bucket(RefsBucket(h.Namespace))
@@ -285,7 +317,7 @@ func Sweep(ctx context.Context, bs blob.Store, opts SweepOptions) (GCResult, err
 			err = cerr
 		}
 		if err != nil {
-			return res, fmt.Errorf("sweep %s: holder %s (%s): %w", bs.Location(), loc, h.Namespace, err)
+			return res, fmt.Errorf("sweep %s: holder %s (%s): %w", bs.Location(), Redact(loc), h.Namespace, err)
 		}
 	}
 	var doomed []blob.Info
