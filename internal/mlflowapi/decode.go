@@ -242,13 +242,26 @@ var (
 // struct, by its fields' json tags, as MLflow's server reads a GET: a
 // repeated ([]string) field takes every value of its name, any other
 // field the first; Int64 and Float fields parse as in JSON, bools are
-// true or false in any case, Enum fields a name or a number. Fields of
-// other types, and names dst has no field for, are ignored.
+// true or false in any case, Enum fields a name or a number. Embedded
+// structs are read the same way. Fields of other types, and names dst has
+// no field for, are ignored.
 func DecodeQuery(q url.Values, dst any) error {
-	v := reflect.ValueOf(dst).Elem()
+	return decodeQuery(q, reflect.ValueOf(dst).Elem())
+}
+
+func decodeQuery(q url.Values, v reflect.Value) error {
 	t := v.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			if err := decodeQuery(q, v.Field(i)); err != nil {
+				return err
+			}
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		vals, ok := q[name]
 		if name == "" || name == "-" || !ok || len(vals) == 0 {

@@ -105,14 +105,18 @@ func Classify(err error, rules []Rule) *Error {
 // and its status.
 func WriteError(w http.ResponseWriter, err error, rules []Rule) {
 	e := Classify(err, rules)
+	if e.Code == Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mlflow"`)
+	}
+	writeStatus(w, e.Code.Status(), e)
+}
+
+func writeStatus(w http.ResponseWriter, status int, e *Error) {
 	b, _ := json.Marshal(e)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if e.Code == Unauthenticated {
-		h.Set("WWW-Authenticate", `Bearer realm="mlflow"`)
-	}
-	w.WriteHeader(e.Code.Status())
+	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
 }
 
