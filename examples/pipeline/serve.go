@@ -8,18 +8,22 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/cairn-ml/cairn/dataset"
 	regui "github.com/cairn-ml/cairn/registry/ui"
 	"github.com/cairn-ml/cairn/serve"
+	trackmlflow "github.com/cairn-ml/cairn/track/mlflow"
 	trackui "github.com/cairn-ml/cairn/track/ui"
 )
 
 func serveFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 	addr := fs.String("addr", "127.0.0.1:8000", "the address to listen on (port 0 picks a free one)")
 	verbose := fs.Bool("v", false, "log every model swap and failed request to stderr")
+	token := fs.String("mlflow-token", os.Getenv("CAIRN_MLFLOW_TOKEN"),
+		"the bearer token MLflow clients must send (their MLFLOW_TRACKING_TOKEN); without one the MLflow API is served on loopback addresses only")
 	return func(ctx context.Context) error {
 		if err := a.openStores(false); err != nil {
 			return err
@@ -42,17 +46,28 @@ func serveFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 			return err
 		}
 		base := "http://" + ln.Addr().String()
+		tcp, _ := ln.Addr().(*net.TCPAddr)
+		mlflowOn := *token != "" || tcp != nil && tcp.IP.IsLoopback()
 		st := srv.Status()[0]
 		a.printf("serving   %s @%s = v%d, following the alias (a `rollback` or `promote` in another terminal swaps it live)\n", modelName, champion, st.Version)
 		a.printf("  predict   POST %s/v1/models/%s:predict\n", base, modelName)
 		a.printf("  KServe v2 POST %s/v2/models/%s/infer\n", base, modelName)
 		a.printf("  MLflow    POST %s/invocations\n", base)
+		if mlflowOn {
+			a.printf("  MLflow API  MLFLOW_TRACKING_URI=%s (tracking and artifacts under /api/2.0/)\n", base)
+		} else {
+			a.printf("  MLflow API  off: %s is not a loopback address and no -mlflow-token was given\n", ln.Addr())
+		}
 		a.printf("  OpenAPI   %s/openapi.json    metrics %s/metrics\n", base, base)
 		a.printf("  runs      %s/ui/\n", base)
 		a.printf("  models    %s/ui/registry/models/%s\n", base, modelName)
 		a.printf("try:\n  curl -s %s/v1/models/%s:predict -d '{\"instances\": [%s]}'\n", base, modelName, sampleRow())
 		a.printf("Ctrl-C stops.\n")
-		err = serve.Serve(ctx, ln, a.handler(srv, logger), serve.HTTPOptions{Logger: logger})
+		var api *mlflowAPI
+		if mlflowOn {
+			api = &mlflowAPI{token: *token}
+		}
+		err = serve.Serve(ctx, ln, a.handler(srv, logger, api), serve.HTTPOptions{Logger: logger})
 		if errors.Is(err, context.Canceled) || errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -60,9 +75,13 @@ func serveFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 	}
 }
 
+// mlflowAPI says how to serve MLflow's REST API.
+type mlflowAPI struct{ token string }
+
 // handler mounts the dashboards of track and registry under /ui/ next to
-// the inference routes.
-func (a *app) handler(srv *serve.Server, logger *slog.Logger) http.Handler {
+// the inference routes, and MLflow's REST API (tracking, artifacts and
+// registry, under /api/2.0/ and /ajax-api/2.0/) unless api is nil.
+func (a *app) handler(srv *serve.Server, logger *slog.Logger, api *mlflowAPI) http.Handler {
 	var runs *trackui.Handler
 	models := regui.New(a.reg, regui.Options{
 		Prefix:     "/ui/registry/",
@@ -78,6 +97,9 @@ func (a *app) handler(srv *serve.Server, logger *slog.Logger) http.Handler {
 		Logger:   logger,
 	})
 	mux := http.NewServeMux()
+	if api != nil {
+		trackmlflow.New(a.store, trackmlflow.Options{Token: api.token, Logger: logger}).Mount(mux)
+	}
 	mux.Handle("/ui/registry/", models)
 	mux.Handle("/ui/", runs)
 	mux.Handle("/", srv)

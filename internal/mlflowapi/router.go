@@ -21,10 +21,14 @@ var Roots = []string{"/api/2.0", "/ajax-api/2.0"}
 type Router struct {
 	Token string
 	Rules []Rule
+	// Parts are the subtrees of the API the router answers, for Patterns
+	// and Mount: "/mlflow/" takes every MLflow path (and so answers
+	// ENDPOINT_NOT_FOUND for those no route takes), "/mlflow/model-versions/"
+	// one service's share.
+	Parts []string
 
 	exact map[string]map[string]http.HandlerFunc
 	trees []tree
-	roots []string // the first path segments served, for Mount
 }
 
 type tree struct {
@@ -42,46 +46,23 @@ func (rt *Router) Handle(method, path string, fn http.HandlerFunc) {
 		rt.exact[path] = map[string]http.HandlerFunc{}
 	}
 	rt.exact[path][method] = fn
-	rt.addRoot(path)
 }
 
 // HandleTree routes method and every path under prefix (which ends in
 // "/") to fn, with the rest of the path after prefix, unescaped.
 func (rt *Router) HandleTree(method, prefix string, fn func(w http.ResponseWriter, r *http.Request, rest string)) {
 	rt.trees = append(rt.trees, tree{prefix, method, fn})
-	rt.addRoot(prefix)
-}
-
-// addRoot records the part of path that names the handler's share of the
-// API: "/mlflow/runs/" for "/mlflow/runs/get", "/mlflow-artifacts/" for
-// the artifact routes.
-func (rt *Router) addRoot(path string) {
-	segs := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 3)
-	root := "/" + segs[0] + "/"
-	if segs[0] == "mlflow" && len(segs) > 1 {
-		root += segs[1] + "/"
-	}
-	if !slices.Contains(rt.roots, root) {
-		rt.roots = append(rt.roots, root)
-	}
 }
 
 // Patterns returns the ServeMux patterns that reach this router: each
-// root of Roots joined to each part of the API it serves, and, for the
-// artifact routes, the bare list path.
+// of Roots joined to each of Parts.
 func (rt *Router) Patterns() []string {
 	var out []string
 	for _, base := range Roots {
-		for _, root := range rt.roots {
-			out = append(out, base+root)
-		}
-		for path := range rt.exact {
-			if strings.Count(path, "/") == 2 && !strings.HasPrefix(path, "/mlflow/") {
-				out = append(out, base+path) // "/mlflow-artifacts/artifacts"
-			}
+		for _, part := range rt.Parts {
+			out = append(out, base+part)
 		}
 	}
-	slices.Sort(out)
 	return out
 }
 

@@ -93,7 +93,8 @@ func TestRouting(t *testing.T) {
 		"/ajax-api/2.0/mlflow/metrics/get-history":  401,
 		"/api/2.0/mlflow-artifacts/artifacts":       401,
 		"/api/2.0/mlflow-artifacts/artifacts/1/x/y": 401,
-		"/api/2.0/mlflow/registered-models/search":  418, // the registry's
+		"/api/2.0/mlflow/experimentsset-tag":        401, // an MLflow path, if unknown
+		"/api/2.0/mlflow/registered-models/search":  401, // the registry's, when it is not mounted
 		"/v1/models/m:predict":                      418,
 	} {
 		w := httptest.NewRecorder()

@@ -59,7 +59,10 @@ var errRules = []mlflowapi.Rule{
 // New returns a Handler for st. It serves MLflow's paths from the root:
 // /api/2.0/mlflow/experiments/..., /runs/..., /metrics/...,
 // /artifacts/..., the same under /ajax-api/2.0/, and the artifact routes
-// under /api/2.0/mlflow-artifacts/. Mount registers it on a ServeMux.
+// under /api/2.0/mlflow-artifacts/. Mount registers it on a ServeMux for
+// every path under /api/2.0/mlflow/, so that a path no route takes is
+// ENDPOINT_NOT_FOUND, as in MLflow; a registry handler mounted on the
+// same mux (registry/mlflow) takes its own, longer, prefixes.
 func New(st *track.Store, opts Options) *Handler {
 	h := &Handler{st: st, opts: opts, log: opts.Logger}
 	if h.log == nil {
@@ -70,6 +73,7 @@ func New(st *track.Store, opts Options) *Handler {
 	}
 	h.rt.Token = opts.Token
 	h.rt.Rules = errRules
+	h.rt.Parts = []string{"/mlflow/", "/mlflow-artifacts/"}
 	r := &h.rt
 	for _, e := range []struct {
 		method, path string
