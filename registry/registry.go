@@ -114,12 +114,12 @@ func OpenWith(path string, opts Options) (*Registry, error) {
 		Timeout: opts.Timeout, Logger: reg.log, Errors: errs, Poll: opts.PollInterval,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("registry: open %s: %w", path, err)
+		return nil, fmt.Errorf("registry: open %s: %w", storage.Redact(path), err)
 	}
 	reg.db = db
 	if err := db.Update(ctx, func(tx kv.Tx) error { return schema.Init(tx, ErrCorrupt) }); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("registry: open %s: %w", path, err)
+		return nil, fmt.Errorf("registry: open %s: %w", storage.Redact(path), err)
 	}
 	if opts.Blobs != "" {
 		bs, err := storage.OpenBlobs(ctx, opts.Blobs, storage.BlobsOptions{Errors: blobErrs})
@@ -128,7 +128,7 @@ func OpenWith(path string, opts Options) (*Registry, error) {
 		}
 		if err != nil {
 			db.Close()
-			return nil, fmt.Errorf("registry: open %s: blobs %s: %w", path, opts.Blobs, err)
+			return nil, fmt.Errorf("registry: open %s: blobs %s: %w", storage.Redact(path), storage.Redact(opts.Blobs), err)
 		}
 		reg.blobs = bs
 	}
@@ -172,8 +172,14 @@ func (reg *Registry) Close() error {
 	close(reg.done)
 	reg.mu.Unlock()
 	reg.watch.Wait()
-	if err := reg.db.Close(); err != nil {
-		return fmt.Errorf("registry: close %s: %w", reg.path, err)
+	err := reg.db.Close()
+	if reg.blobs != nil {
+		if berr := storage.CloseBlobs(reg.blobs); err == nil {
+			err = berr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("registry: close %s: %w", storage.Redact(reg.path), err)
 	}
 	return nil
 }
@@ -229,7 +235,7 @@ func (reg *Registry) GC(ctx context.Context) (GCResult, error) {
 	if reg.timeout > 0 {
 		deadline = time.Now().Add(reg.timeout)
 	}
-	res, err := storage.Sweep(ctx, reg.blobs, storage.SweepOptions{Deadline: deadline, Errors: errs, Logger: reg.log})
+	res, err := storage.Sweep(ctx, reg.blobs, storage.SweepOptions{Deadline: deadline, Errors: errs, Logger: reg.log, Locations: []string{reg.path}})
 	if err != nil {
 		return res, fmt.Errorf("registry: gc: %w", err)
 	}

@@ -101,7 +101,7 @@ func (st *Store) GC(ctx context.Context, opts GCOptions) (GCResult, error) {
 	if err != nil {
 		return GCResult{}, fmt.Errorf("track: gc: %w", err)
 	}
-	swept, err := storage.Sweep(ctx, st.blobs, storage.SweepOptions{Deadline: st.deadline(), Errors: errs, Logger: st.log})
+	swept, err := storage.Sweep(ctx, st.blobs, storage.SweepOptions{Deadline: st.deadline(), Errors: errs, Logger: st.log, Locations: []string{st.path}})
 	res.Blobs, res.Bytes = swept.Blobs, swept.Bytes
 	if err != nil {
 		return res, fmt.Errorf("track: gc: %d runs purged, blobs not collected: %w", res.Records, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -81,16 +80,16 @@ func OpenWith(path string, opts Options) (*Store, error) {
 	}
 	db, err := storage.OpenRecords(ctx, path, storage.RecordsOptions{Timeout: opts.Timeout, Logger: st.log, Errors: errs})
 	if err != nil {
-		return nil, fmt.Errorf("track: open %s: %w", path, err)
+		return nil, fmt.Errorf("track: open %s: %w", storage.Redact(path), err)
 	}
 	st.db = db
 	if err := db.Update(ctx, func(tx kv.Tx) error { return schema.Init(tx, ErrCorrupt) }); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("track: open %s: %w", path, err)
+		return nil, fmt.Errorf("track: open %s: %w", storage.Redact(path), err)
 	}
 	loc := opts.Blobs
 	if loc == "" {
-		loc = filepath.Dir(path)
+		loc = storage.DefaultBlobs(path)
 	}
 	bs, err := storage.OpenBlobs(ctx, loc, storage.BlobsOptions{Errors: blobErrs})
 	if err == nil {
@@ -98,7 +97,7 @@ func OpenWith(path string, opts Options) (*Store, error) {
 	}
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("track: open %s: blobs %s: %w", path, loc, err)
+		return nil, fmt.Errorf("track: open %s: blobs %s: %w", storage.Redact(path), storage.Redact(loc), err)
 	}
 	st.blobs = bs
 	return st, nil
@@ -107,8 +106,12 @@ func OpenWith(path string, opts Options) (*Store, error) {
 // Close waits for the calls in flight and releases the database. Calls
 // after Close fail with ErrClosed. Close is idempotent.
 func (st *Store) Close() error {
-	if err := st.db.Close(); err != nil {
-		return fmt.Errorf("track: close %s: %w", st.path, err)
+	err := st.db.Close()
+	if berr := storage.CloseBlobs(st.blobs); err == nil {
+		err = berr
+	}
+	if err != nil {
+		return fmt.Errorf("track: close %s: %w", storage.Redact(st.path), err)
 	}
 	return nil
 }

@@ -74,11 +74,11 @@ func OpenStorage(location string) (Storage, error) {
 	}
 	db, err := storage.OpenRecords(ctx, location, storage.RecordsOptions{Errors: errs, Timeout: 10 * time.Second})
 	if err != nil {
-		return nil, fmt.Errorf("tune: open storage %s: %w", location, err)
+		return nil, fmt.Errorf("tune: open storage %s: %w", storage.Redact(location), err)
 	}
 	if err := db.Update(ctx, func(tx kv.Tx) error { return schema.Init(tx, ErrCorrupt) }); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("tune: open storage %s: %w", location, err)
+		return nil, fmt.Errorf("tune: open storage %s: %w", storage.Redact(location), err)
 	}
 	return &records{db: db, shared: location != storage.Memory}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,8 @@ import (
 
 	"github.com/cairn-ml/cairn/internal/blob"
 	"github.com/cairn-ml/cairn/internal/blob/dirblob"
+	"github.com/cairn-ml/cairn/internal/blob/kvblob"
+	"github.com/cairn-ml/cairn/internal/blob/s3blob"
 	"github.com/cairn-ml/cairn/internal/kv"
 	"github.com/cairn-ml/cairn/internal/kv/boltkv"
 	"github.com/cairn-ml/cairn/internal/kv/memkv"
@@ -87,20 +90,62 @@ func OpenRecords(ctx context.Context, location string, opts RecordsOptions) (kv.
 type BlobsOptions struct {
 	Errors blob.Errors
 	NoSync bool
+	Logger *slog.Logger
 }
 
-// OpenBlobs opens the blob store at location (a folder that holds, or
-// will hold, objects/).
+// OpenBlobs opens the blob store at location: a folder that holds, or
+// will hold, objects/ (internal/blob/dirblob); an S3 location,
+// s3://bucket/prefix?endpoint=http://host:port&region=r, with credentials
+// from the standard AWS chain (internal/blob/s3blob); or a PostgreSQL
+// location, whose tables then hold the blobs too (internal/blob/kvblob:
+// fine for models and small artifacts; see its doc for when to move to
+// S3). A store that holds a connection is an io.Closer: close it with
+// the records store.
 func OpenBlobs(ctx context.Context, location string, opts BlobsOptions) (blob.Store, error) {
 	switch {
 	case location == "":
 		return nil, opts.Errors.Wrap(blob.ErrInvalid, "empty blob location", nil)
+	case strings.HasPrefix(location, "s3://"):
+		return s3blob.Open(ctx, location, s3blob.Options{Errors: opts.Errors, Logger: opts.Logger})
+	case pgkv.IsLocation(location):
+		db, err := pgkv.Open(ctx, location, pgkv.Options{
+			Errors: kv.Errors{NotFound: opts.Errors.NotFound, Invalid: opts.Errors.Invalid, Locked: opts.Errors.Locked, Corrupt: opts.Errors.Corrupt},
+			Newer:  ErrNewer, Logger: opts.Logger, MaxConns: 4,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return ownedBlobs{kvblob.New(db, kvblob.Options{Errors: opts.Errors})}, nil
 	case IsURL(location):
-		return nil, opts.Errors.Wrap(blob.ErrInvalid, "blob location "+location, ErrUnsupported)
+		return nil, opts.Errors.Wrap(blob.ErrInvalid, "blob location "+Redact(location), ErrUnsupported)
 	}
 	s := dirblob.New(location, dirblob.Options{Errors: opts.Errors, NoSync: opts.NoSync})
 	s.CleanTemps()
 	return s, nil
+}
+
+// ownedBlobs is a blob store in a records store it opened: Close closes
+// that.
+type ownedBlobs struct{ *kvblob.Store }
+
+func (o ownedBlobs) Close() error { return o.DB().Close() }
+
+// DefaultBlobs returns the blob location of a records store opened with
+// none: the folder that holds a bbolt file (blobs in its objects/), or a
+// PostgreSQL location itself (blobs in its tables).
+func DefaultBlobs(recordsLocation string) string {
+	if pgkv.IsLocation(recordsLocation) {
+		return recordsLocation
+	}
+	return filepath.Dir(recordsLocation)
+}
+
+// CloseBlobs closes bs if it holds a connection (see OpenBlobs).
+func CloseBlobs(bs blob.Store) error {
+	if c, ok := bs.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // ErrNewer reports a store written by a newer version of cairn.

@@ -65,7 +65,8 @@ type DB struct {
 	closed bool
 	calls  sync.WaitGroup
 
-	subs subscribers
+	subs  subscribers
+	locks locks
 
 	// beforeListen, if set (tests), runs before the listener issues
 	// LISTEN on a new connection.
@@ -169,6 +170,7 @@ func (db *DB) Close() error {
 	db.mu.Unlock()
 	db.calls.Wait()
 	db.subs.stop()
+	db.closeLocks()
 	db.pool.Close()
 	return nil
 }
