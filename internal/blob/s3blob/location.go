@@ -44,7 +44,7 @@ func ParseLocation(s string) (Location, error) {
 	p := strings.Trim(u.Path, "/")
 	if p != "" {
 		for _, seg := range strings.Split(p, "/") {
-			if seg == "" || seg == "." || seg == ".." {
+			if seg == "" || seg == "." || seg == ".." || strings.ContainsFunc(seg, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 				return Location{}, fmt.Errorf("%q: bad prefix %q", clip(s), clip(p))
 			}
 		}
@@ -63,7 +63,7 @@ func ParseLocation(s string) (Location, error) {
 func (l Location) String() string {
 	s := "s3://" + l.Bucket
 	if l.Prefix != "" {
-		s += "/" + strings.TrimSuffix(l.Prefix, "/")
+		s += (&url.URL{Path: "/" + strings.TrimSuffix(l.Prefix, "/")}).EscapedPath()
 	}
 	var q []string
 	if l.Endpoint != "" {
