@@ -56,7 +56,7 @@ func TestOpenFaults(t *testing.T) {
 	missingDB.Path = "/no_such_database_cairn"
 	for _, c := range []struct {
 		name, loc, want string
-		is             error
+		is              error
 	}{
 		{"unreachable", "postgres://cairn:secret-pw-456@127.0.0.1:1/db?sslmode=disable&connect_timeout=5", "cannot connect", nil},
 		{"wrong password", wrongPW.String(), "refused the credentials", nil},
