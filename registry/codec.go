@@ -67,6 +67,11 @@ type versionRec struct {
 	createdBy   string
 	archived    bool
 	updated     int64
+	// source and runLink were added later: a record with both empty ends
+	// after updated (so records written before them still decode, and the
+	// encoding stays canonical).
+	source  string
+	runLink string
 }
 
 func (v *versionRec) encode() []byte {
@@ -84,6 +89,10 @@ func (v *versionRec) encode() []byte {
 	e.Str(v.createdBy)
 	e.Bool(v.archived)
 	e.Varint(v.updated)
+	if v.source != "" || v.runLink != "" {
+		e.Str(v.source)
+		e.Str(v.runLink)
+	}
 	return e.Bytes()
 }
 
@@ -104,6 +113,13 @@ func decodeVersion(b []byte) (versionRec, error) {
 	v.createdBy = d.Str()
 	v.archived = d.Bool()
 	v.updated = d.Varint()
+	if d.Err() == nil && d.Len() > 0 {
+		v.source = d.Str()
+		v.runLink = d.Str()
+		if d.Err() == nil && v.source == "" && v.runLink == "" {
+			d.Fail(fmt.Errorf("empty source and run link written out"))
+		}
+	}
 	return v, d.Finish(ErrCorrupt, "version")
 }
 

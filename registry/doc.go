@@ -43,6 +43,13 @@
 // that an alias points at can be neither archived nor deleted
 // ([ErrAliasInUse]).
 //
+// A model can be renamed ([Registry.RenameModel]: its versions, aliases,
+// history and lineage move with it) and deleted whole
+// ([Registry.DeleteModel], refused while an alias points into it), as
+// MLflow's registered models can. A version may record where it came from
+// as a URI (RegisterOptions.Source, MLflow's model version source), and
+// its description can change ([Registry.SetVersionDescription]).
+//
 // Lineage: each [Version] carries its RunID and DatasetDigest;
 // [Registry.VersionsByRun] and [Registry.VersionsByDataset] go the other
 // way, from a run or a data set to the versions made from it.

@@ -22,6 +22,9 @@ func FuzzDecode(f *testing.F) {
 	for kind, b := range [][]byte{m.encode(), v.encode(), ev.encode(), aliasVal{3, 4}.encode()} {
 		f.Add(byte(kind), b)
 	}
+	vs := v
+	vs.source, vs.runLink = "mlflow-artifacts:/1/r/artifacts/model", "http://x"
+	f.Add(byte(1), vs.encode())
 	f.Add(byte(1), []byte{1})
 	f.Add(byte(2), []byte{})
 	f.Fuzz(func(t *testing.T, kind byte, b []byte) {

@@ -42,6 +42,12 @@ type Version struct {
 	// Aliases lists the aliases that point at this version, sorted; nil
 	// when there are none.
 	Aliases []string
+	// Source is where the model came from, as a URI ("" when the bytes
+	// are all there is): MLflow's source of a model version, such as
+	// mlflow-artifacts:/1/<run>/artifacts/model. RunLink is MLflow's
+	// run_link, a link to the run on another tracking server.
+	Source  string
+	RunLink string
 }
 
 // Ref returns the reference to this version by number.
@@ -58,6 +64,7 @@ func (r *versionRec) public(name string, n uint64, aliases []string) Version {
 		Format: r.format, RunID: r.runID, Metrics: r.metrics, Tags: r.tags,
 		Description: r.description, Created: ms(r.created), CreatedBy: r.createdBy,
 		Updated: ms(r.updated), Archived: r.archived, Aliases: aliases,
+		Source: r.source, RunLink: r.runLink,
 	}
 	if r.dataset != nil {
 		v.DatasetDigest = formatDigest(r.dataset)
@@ -80,6 +87,10 @@ type RegisterOptions struct {
 	Tags        map[string]string
 	Description string
 	By          string // who registers it; "" means Options.User
+	// Source and RunLink are kept as Version.Source and Version.RunLink
+	// (at most MaxValueLen bytes each). Optional.
+	Source  string
+	RunLink string
 }
 
 func (o *RegisterOptions) check() (dataset []byte, err error) {
@@ -105,6 +116,12 @@ func (o *RegisterOptions) check() (dataset []byte, err error) {
 		return nil, err
 	}
 	if err := checkText("description", o.Description, MaxValueLen, true); err != nil {
+		return nil, err
+	}
+	if err := checkText("source", o.Source, MaxValueLen, true); err != nil {
+		return nil, err
+	}
+	if err := checkText("run link", o.RunLink, MaxValueLen, true); err != nil {
 		return nil, err
 	}
 	return dataset, checkText("author", o.By, maxByLen, true)
@@ -180,6 +197,7 @@ func (reg *Registry) Register(ctx context.Context, name string, model io.Reader,
 			sum: sum, size: uint64(len(b)), format: opts.Format, runID: opts.RunID, dataset: dataset,
 			metrics: maps.Clone(opts.Metrics), tags: maps.Clone(opts.Tags), description: opts.Description,
 			created: t.now, createdBy: reg.by(opts.By), updated: t.now,
+			source: opts.Source, runLink: opts.RunLink,
 		}
 		if len(rec.metrics) == 0 {
 			rec.metrics = nil
@@ -501,29 +519,39 @@ func (reg *Registry) DeleteVersion(ctx context.Context, name string, version int
 		if err := t.checkUnaliased(name, n, "delete"); err != nil {
 			return err
 		}
-		dels := []op{
-			{t.versions(), versionKey(name, n), nil},
-			{t.blobRefs(), blobRefKey(rec.sum, name, n), nil},
-			{t.lineage(), lineageKey(lineageRun, []byte(rec.runID), name, n), nil},
-		}
-		if old := t.digests().Get(digestKey(name, rec.sum)); len(old) == 8 && binary.BigEndian.Uint64(old) == n {
-			dels = append(dels, op{t.digests(), digestKey(name, rec.sum), nil})
-		}
-		if rec.dataset != nil {
-			dels = append(dels, op{t.lineage(), lineageKey(lineageDataset, rec.dataset, name, n), nil})
-		}
-		for _, d := range dels {
-			if err := d.bk.Delete(d.k); err != nil {
-				return err
-			}
-		}
-		if reg.blobs == nil {
-			if k, _ := t.blobRefs().Cursor().Seek(rec.sum[:]); k == nil || !bytes.HasPrefix(k, rec.sum[:]) {
-				if err := t.blobs().Delete(rec.sum[:]); err != nil {
-					return err
-				}
-			}
+		if err := t.deleteVersion(name, n, rec); err != nil {
+			return err
 		}
 		return t.touch(name)
 	})
+}
+
+// deleteVersion removes version n of model name (whose record is rec)
+// and everything that refers to it, and its bytes from the registry's
+// own bucket if no other version holds them.
+func (t *txn) deleteVersion(name string, n uint64, rec versionRec) error {
+	dels := []op{
+		{t.versions(), versionKey(name, n), nil},
+		{t.blobRefs(), blobRefKey(rec.sum, name, n), nil},
+		{t.lineage(), lineageKey(lineageRun, []byte(rec.runID), name, n), nil},
+	}
+	if old := t.digests().Get(digestKey(name, rec.sum)); len(old) == 8 && binary.BigEndian.Uint64(old) == n {
+		dels = append(dels, op{t.digests(), digestKey(name, rec.sum), nil})
+	}
+	if rec.dataset != nil {
+		dels = append(dels, op{t.lineage(), lineageKey(lineageDataset, rec.dataset, name, n), nil})
+	}
+	for _, d := range dels {
+		if err := d.bk.Delete(d.k); err != nil {
+			return err
+		}
+	}
+	if t.reg.blobs == nil {
+		if k, _ := t.blobRefs().Cursor().Seek(rec.sum[:]); k == nil || !bytes.HasPrefix(k, rec.sum[:]) {
+			if err := t.blobs().Delete(rec.sum[:]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/cairn-ml/cairn/dataset"
+	regmlflow "github.com/cairn-ml/cairn/registry/mlflow"
 	regui "github.com/cairn-ml/cairn/registry/ui"
 	"github.com/cairn-ml/cairn/serve"
 	trackmlflow "github.com/cairn-ml/cairn/track/mlflow"
@@ -54,7 +55,7 @@ func serveFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 		a.printf("  KServe v2 POST %s/v2/models/%s/infer\n", base, modelName)
 		a.printf("  MLflow    POST %s/invocations\n", base)
 		if mlflowOn {
-			a.printf("  MLflow API  MLFLOW_TRACKING_URI=%s (tracking and artifacts under /api/2.0/)\n", base)
+			a.printf("  MLflow API  MLFLOW_TRACKING_URI=%s (tracking, registry, artifacts under /api/2.0/)\n", base)
 		} else {
 			a.printf("  MLflow API  off: %s is not a loopback address and no -mlflow-token was given\n", ln.Addr())
 		}
@@ -99,6 +100,7 @@ func (a *app) handler(srv *serve.Server, logger *slog.Logger, api *mlflowAPI) ht
 	mux := http.NewServeMux()
 	if api != nil {
 		trackmlflow.New(a.store, trackmlflow.Options{Token: api.token, Logger: logger}).Mount(mux)
+		regmlflow.New(a.reg, regmlflow.Options{Token: api.token, Logger: logger}).Mount(mux)
 	}
 	mux.Handle("/ui/registry/", models)
 	mux.Handle("/ui/", runs)

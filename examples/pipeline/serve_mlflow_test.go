@@ -56,6 +56,10 @@ func TestServeMLflowAPI(t *testing.T) {
 			t.Errorf("GET %s = %d %s", path, code, body)
 		}
 	}
+	code, body = get(h, "GET", "/api/2.0/mlflow/registered-models/alias?name="+modelName+"&alias="+champion, "")
+	if code != 200 || !strings.Contains(body, `"version":"1"`) || !strings.Contains(body, `"aliases":["champion"]`) {
+		t.Errorf("the champion over MLflow's registry API = %d %s", code, body)
+	}
 	if code, _ := get(h, "GET", "/ui/", ""); code != 200 {
 		t.Errorf("the dashboard beside the API: %d", code)
 	}

@@ -1,6 +1,7 @@
 package mlflowapi
 
 import (
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -26,6 +27,9 @@ type Router struct {
 	// ENDPOINT_NOT_FOUND for those no route takes), "/mlflow/model-versions/"
 	// one service's share.
 	Parts []string
+	// Logger receives a record for each answer with a server error (5xx);
+	// nil logs nothing.
+	Logger *slog.Logger
 
 	exact map[string]map[string]http.HandlerFunc
 	trees []tree
@@ -68,6 +72,21 @@ func (rt *Router) Patterns() []string {
 
 // Fail answers err in MLflow's error body, classified by rt.Rules.
 func (rt *Router) Fail(w http.ResponseWriter, err error) { WriteError(w, err, rt.Rules) }
+
+// Check answers err for request r, if it is not nil, logging server
+// errors, and reports whether err was nil.
+func (rt *Router) Check(w http.ResponseWriter, r *http.Request, err error) bool {
+	if err == nil {
+		return true
+	}
+	e := Classify(err, rt.Rules)
+	if e.Code.Status() >= 500 && rt.Logger != nil {
+		rt.Logger.LogAttrs(r.Context(), slog.LevelError, "mlflow: request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	}
+	rt.Fail(w, e)
+	return false
+}
 
 // ServeHTTP routes a request. A handler that panics answers
 // INTERNAL_ERROR rather than dropping the connection.

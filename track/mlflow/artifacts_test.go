@@ -17,29 +17,29 @@ func TestArtifacts(t *testing.T) {
 	a := createRun(t, h, `{"experiment_id": "1"}`)
 	const art = "/api/2.0/mlflow-artifacts/artifacts/1/RUN_A/artifacts/"
 	run(t, h, ids{a: "RUN_A"}, []step{
-		{name: "upload model", method: "PUT", path: art + "model/MLmodel", body: "flavors: {}\n", status: 200, want: `{}`},
-		{name: "upload weights", method: "PUT", path: art + "model/coef.json", body: `[1, 2]`, status: 200, want: `{}`},
-		{name: "upload top file", method: "PUT", path: art + "roc.txt", body: "0.9", status: 200, want: `{}`},
-		{name: "list the root (tracking API)", method: "GET", path: "/api/2.0/mlflow/artifacts/list?run_id=RUN_A", status: 200, want: `{
+		{Name: "upload model", Method: "PUT", Path: art + "model/MLmodel", Body: "flavors: {}\n", Status: 200, Want: `{}`},
+		{Name: "upload weights", Method: "PUT", Path: art + "model/coef.json", Body: `[1, 2]`, Status: 200, Want: `{}`},
+		{Name: "upload top file", Method: "PUT", Path: art + "roc.txt", Body: "0.9", Status: 200, Want: `{}`},
+		{Name: "list the root (tracking API)", Method: "GET", Path: "/api/2.0/mlflow/artifacts/list?run_id=RUN_A", Status: 200, Want: `{
 			"root_uri": "mlflow-artifacts:/1/RUN_A/artifacts",
 			"files": [{"path": "model", "is_dir": true}, {"path": "roc.txt", "is_dir": false, "file_size": 3}]}`},
-		{name: "list a folder (tracking API)", method: "GET", path: "/api/2.0/mlflow/artifacts/list?run_id=RUN_A&path=model", status: 200, want: `{
+		{Name: "list a folder (tracking API)", Method: "GET", Path: "/api/2.0/mlflow/artifacts/list?run_id=RUN_A&path=model", Status: 200, Want: `{
 			"root_uri": "mlflow-artifacts:/1/RUN_A/artifacts",
 			"files": [{"path": "model/MLmodel", "is_dir": false, "file_size": 12}, {"path": "model/coef.json", "is_dir": false, "file_size": 6}]}`},
-		{name: "list a folder (mlflow-artifacts)", method: "GET", path: "/api/2.0/mlflow-artifacts/artifacts?path=1/RUN_A/artifacts/model", status: 200, want: `{
+		{Name: "list a folder (mlflow-artifacts)", Method: "GET", Path: "/api/2.0/mlflow-artifacts/artifacts?path=1/RUN_A/artifacts/model", Status: 200, Want: `{
 			"files": [{"path": "MLmodel", "is_dir": false, "file_size": 12}, {"path": "coef.json", "is_dir": false, "file_size": 6}]}`},
-		{name: "list above the run", method: "GET", path: "/api/2.0/mlflow-artifacts/artifacts?path=1", status: 200, want: `{}`},
-		{name: "list an empty run", method: "GET", path: "/api/2.0/mlflow/artifacts/list?run_id=RUN_A&path=none", status: 200, want: `{"root_uri": "mlflow-artifacts:/1/RUN_A/artifacts"}`},
-		{name: "list escaping", method: "GET", path: "/api/2.0/mlflow/artifacts/list?run_id=RUN_A&path=../x", status: 400, code: "INVALID_PARAMETER_VALUE"},
-		{name: "download missing", method: "GET", path: art + "nope.txt", status: 404, code: "RESOURCE_DOES_NOT_EXIST"},
-		{name: "download the run's folder", method: "GET", path: "/api/2.0/mlflow-artifacts/artifacts/1/RUN_A/artifacts", status: 400, code: "INVALID_PARAMETER_VALUE"},
-		{name: "download a folder", method: "GET", path: art + "model", status: 404, code: "RESOURCE_DOES_NOT_EXIST"},
-		{name: "wrong experiment", method: "PUT", path: "/api/2.0/mlflow-artifacts/artifacts/2/RUN_A/artifacts/x", body: "x", status: 404, code: "RESOURCE_DOES_NOT_EXIST"},
-		{name: "not a run path", method: "PUT", path: "/api/2.0/mlflow-artifacts/artifacts/1/models/m-1/artifacts/x", body: "x", status: 404, code: "RESOURCE_DOES_NOT_EXIST"},
-		{name: "escaping upload", method: "PUT", path: art + "a/../../x", body: "x", status: 400, code: "INVALID_PARAMETER_VALUE"},
-		{name: "too large", method: "PUT", path: art + "big.bin", body: strings.Repeat("x", 1001), status: 400, code: "INVALID_PARAMETER_VALUE"},
-		{name: "delete", method: "DELETE", path: art + "roc.txt", status: 501, code: "NOT_IMPLEMENTED"},
-		{name: "multipart", method: "POST", path: "/api/2.0/mlflow-artifacts/mpu/create/1/RUN_A/artifacts/big.bin", body: `{"path": "big.bin", "num_parts": 2}`, status: 501, code: "NOT_IMPLEMENTED"},
+		{Name: "list above the run", Method: "GET", Path: "/api/2.0/mlflow-artifacts/artifacts?path=1", Status: 200, Want: `{}`},
+		{Name: "list an empty run", Method: "GET", Path: "/api/2.0/mlflow/artifacts/list?run_id=RUN_A&path=none", Status: 200, Want: `{"root_uri": "mlflow-artifacts:/1/RUN_A/artifacts"}`},
+		{Name: "list escaping", Method: "GET", Path: "/api/2.0/mlflow/artifacts/list?run_id=RUN_A&path=../x", Status: 400, Code: "INVALID_PARAMETER_VALUE"},
+		{Name: "download missing", Method: "GET", Path: art + "nope.txt", Status: 404, Code: "RESOURCE_DOES_NOT_EXIST"},
+		{Name: "download the run's folder", Method: "GET", Path: "/api/2.0/mlflow-artifacts/artifacts/1/RUN_A/artifacts", Status: 400, Code: "INVALID_PARAMETER_VALUE"},
+		{Name: "download a folder", Method: "GET", Path: art + "model", Status: 404, Code: "RESOURCE_DOES_NOT_EXIST"},
+		{Name: "wrong experiment", Method: "PUT", Path: "/api/2.0/mlflow-artifacts/artifacts/2/RUN_A/artifacts/x", Body: "x", Status: 404, Code: "RESOURCE_DOES_NOT_EXIST"},
+		{Name: "not a run path", Method: "PUT", Path: "/api/2.0/mlflow-artifacts/artifacts/1/models/m-1/artifacts/x", Body: "x", Status: 404, Code: "RESOURCE_DOES_NOT_EXIST"},
+		{Name: "escaping upload", Method: "PUT", Path: art + "a/../../x", Body: "x", Status: 400, Code: "INVALID_PARAMETER_VALUE"},
+		{Name: "too large", Method: "PUT", Path: art + "big.bin", Body: strings.Repeat("x", 1001), Status: 400, Code: "INVALID_PARAMETER_VALUE"},
+		{Name: "delete", Method: "DELETE", Path: art + "roc.txt", Status: 501, Code: "NOT_IMPLEMENTED"},
+		{Name: "multipart", Method: "POST", Path: "/api/2.0/mlflow-artifacts/mpu/create/1/RUN_A/artifacts/big.bin", Body: `{"path": "big.bin", "num_parts": 2}`, Status: 501, Code: "NOT_IMPLEMENTED"},
 	})
 
 	r := httptest.NewRequest("GET", strings.ReplaceAll(art, "RUN_A", a)+"model/coef.json", nil)

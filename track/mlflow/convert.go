@@ -13,10 +13,7 @@ import (
 // server writes them: field names as in the proto, int64 as numbers,
 // enums by name, unset fields left out.
 
-type tagJSON struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
+type tagJSON = mlflowapi.Tag
 
 type experimentJSON struct {
 	ExperimentID     string    `json:"experiment_id"`
@@ -112,16 +109,7 @@ func runArtifactURI(expID, runID string) string {
 	return experimentLocation(expID) + "/" + runID + "/artifacts"
 }
 
-func tagList(m map[string]string) []tagJSON {
-	out := make([]tagJSON, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, tagJSON{k, m[k]})
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
-}
+func tagList(m map[string]string) []tagJSON { return mlflowapi.TagList(m) }
 
 func experimentOut(e *track.Experiment) experimentJSON {
 	return experimentJSON{
@@ -174,7 +162,7 @@ func inputOut(in track.Input) datasetInputJSON {
 		d.Dataset.Digest = in.Version
 	}
 	if in.Context != "" {
-		d.Tags = []tagJSON{{tagDataContext, in.Context}}
+		d.Tags = []tagJSON{{Key: tagDataContext, Value: in.Context}}
 	}
 	return d
 }

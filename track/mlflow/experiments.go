@@ -87,20 +87,10 @@ func (h *Handler) createExperiment(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// tagMap returns tags as a map: a key is required, and the last value of
-// a key given twice wins, as MLflow's stores do.
+// tagMap returns the pairs of a request field as a map (see
+// mlflowapi.TagMap).
 func tagMap(field string, tags []tagJSON) (map[string]string, error) {
-	if len(tags) == 0 {
-		return nil, nil
-	}
-	m := make(map[string]string, len(tags))
-	for i, t := range tags {
-		if err := mlflowapi.Required(field+"["+strconv.Itoa(i)+"].key", t.Key); err != nil {
-			return nil, err
-		}
-		m[t.Key] = t.Value
-	}
-	return m, nil
+	return mlflowapi.TagMap(field, tags)
 }
 
 type experimentIDReq struct {

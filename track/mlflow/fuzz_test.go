@@ -2,10 +2,9 @@ package mlflow_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
+	"github.com/cairn-ml/cairn/internal/mlflowapi/mlflowtest"
 	"github.com/cairn-ml/cairn/track/mlflow"
 )
 
@@ -46,28 +45,6 @@ func FuzzRequests(f *testing.F) {
 	f.Add(uint8(22), `{"run_id": "`+id+`", "datasets": [{"dataset": {"name": "d", "digest": "x", "source_type": "s", "source": "s"}}]}`)
 	f.Fuzz(func(t *testing.T, route uint8, in string) {
 		rt := fuzzRoutes[int(route)%len(fuzzRoutes)]
-		target := "/api/2.0/mlflow/" + rt.path
-		var r = httptest.NewRequest(rt.method, target, strings.NewReader(in))
-		if rt.method == "GET" {
-			r = httptest.NewRequest("GET", target+"?"+strings.Map(func(c rune) rune {
-				if c == ' ' || c == '#' || c < 0x20 || c == 0x7f {
-					return '+'
-				}
-				return c
-			}, in), nil)
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		if w.Code >= 500 {
-			t.Fatalf("%s %s %q = %d %s", rt.method, rt.path, in, w.Code, w.Body)
-		}
-		if w.Code != 200 {
-			var e struct {
-				Code string `json:"error_code"`
-			}
-			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Code == "" {
-				t.Fatalf("%s %s %q = %d with body %s", rt.method, rt.path, in, w.Code, w.Body)
-			}
-		}
+		mlflowtest.Fuzz(t, h, rt.method, "/api/2.0/mlflow/"+rt.path, in)
 	})
 }

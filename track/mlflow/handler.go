@@ -73,6 +73,7 @@ func New(st *track.Store, opts Options) *Handler {
 	}
 	h.rt.Token = opts.Token
 	h.rt.Rules = errRules
+	h.rt.Logger = h.log
 	h.rt.Parts = []string{"/mlflow/", "/mlflow-artifacts/"}
 	r := &h.rt
 	for _, e := range []struct {
@@ -139,22 +140,11 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request, dst any) bool {
 }
 
 // fail answers err in MLflow's error body; server errors are logged.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	e := mlflowapi.Classify(err, errRules)
-	if e.Code.Status() >= 500 {
-		h.log.LogAttrs(r.Context(), slog.LevelError, "mlflow: request failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-	}
-	h.rt.Fail(w, e)
-}
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) { h.rt.Check(w, r, err) }
 
 // check answers err (if not nil) and reports whether it was nil.
 func (h *Handler) check(w http.ResponseWriter, r *http.Request, err error) bool {
-	if err != nil {
-		h.fail(w, r, err)
-		return false
-	}
-	return true
+	return h.rt.Check(w, r, err)
 }
 
 // empty is the body of MLflow's empty responses.
