@@ -1,11 +1,13 @@
 package mlflowapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 )
 
 // Code is one of MLflow's error codes (databricks.proto, ErrorCode).
@@ -120,15 +122,22 @@ func writeStatus(w http.ResponseWriter, status int, e *Error) {
 	w.Write(append(b, '\n'))
 }
 
-// WriteJSON answers 200 with v as JSON.
+// WriteJSON answers 200 with v as JSON, without escaping <, > and & (as
+// MLflow's server, which writes with Python's json module).
 func WriteJSON(w http.ResponseWriter, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		WriteError(w, err, nil)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
-	w.Write(append(b, '\n'))
+	w.Write(buf.Bytes())
 }
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -1,9 +1,9 @@
 package mlflowapi
 
 import (
-	"maps"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Tag is MLflow's key-value pair (RunTag, ExperimentTag, Param,
@@ -20,9 +20,10 @@ func TagList(m map[string]string) []Tag {
 		return nil
 	}
 	out := make([]Tag, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, Tag{k, m[k]})
+	for k, v := range m {
+		out = append(out, Tag{k, v})
 	}
+	slices.SortFunc(out, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
 	return out
 }
 

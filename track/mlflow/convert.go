@@ -1,8 +1,8 @@
 package mlflow
 
 import (
-	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cairn-ml/cairn/internal/mlflowapi"
@@ -134,8 +134,12 @@ func runInfoOut(rec track.RunRecord) runInfoJSON {
 
 func runOut(rec track.RunRecord) runJSON {
 	out := runJSON{Info: runInfoOut(rec)}
-	for _, k := range slices.Sorted(maps.Keys(rec.Metrics)) {
-		out.Data.Metrics = append(out.Data.Metrics, metricOut(rec.Metrics[k]))
+	if len(rec.Metrics) > 0 {
+		out.Data.Metrics = make([]metricJSON, 0, len(rec.Metrics))
+		for _, m := range rec.Metrics {
+			out.Data.Metrics = append(out.Data.Metrics, metricOut(m))
+		}
+		slices.SortFunc(out.Data.Metrics, func(a, b metricJSON) int { return strings.Compare(a.Key, b.Key) })
 	}
 	out.Data.Params = tagList(rec.Params)
 	out.Data.Tags = tagList(rec.Tags)
