@@ -18,10 +18,10 @@ import (
 // Options configures a Registry. The zero value gives the defaults
 // documented on each field.
 type Options struct {
-	// Timeout bounds each wait for another process that holds the
-	// database file (see # Storage in the package doc). Zero means one
-	// second; a negative value waits until the call's context ends. When
-	// it runs out the error wraps ErrLocked and bbolt's errors.ErrTimeout.
+	// Timeout is how long a call waits while another process keeps the
+	// registry's file (# Storage in the package doc): zero means a second,
+	// a negative value as long as the call's context allows. A call that
+	// gives up fails with ErrLocked, joined with bbolt's ErrTimeout.
 	Timeout time.Duration
 	// Logger receives debug records (registrations, alias moves) and
 	// Watch errors. Nil means a logger that discards everything.

@@ -2,8 +2,8 @@ package track
 
 import (
 	"fmt"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // Limits on what is stored, in bytes (MLflow's, where it has one).
@@ -23,15 +23,8 @@ const (
 // checkText reports whether s can be stored: valid UTF-8, no NUL byte, at
 // most max bytes, and (if !empty) not empty.
 func checkText(what, s string, max int, empty bool) error {
-	switch {
-	case s == "" && !empty:
-		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
-	case len(s) > max:
-		return fmt.Errorf("%w: %s is %d bytes, more than %d", ErrInvalid, what, len(s), max)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalid, what, s)
-	case strings.IndexByte(s, 0) >= 0:
-		return fmt.Errorf("%w: %s %q holds a NUL byte", ErrInvalid, what, s)
+	if why := perr.CheckText(what, s, max, empty); why != "" {
+		return fmt.Errorf("%w: %s", ErrInvalid, why)
 	}
 	return nil
 }

@@ -35,6 +35,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // Digest is the SHA-256 of a blob's bytes. Its zero value means "not
@@ -167,35 +169,7 @@ func (e Errors) Wrap(kind error, what string, err error) error {
 	if mine == nil {
 		mine = kind
 	}
-	return &kindError{mine: mine, kind: kind, what: what, err: err}
-}
-
-type kindError struct {
-	mine, kind error
-	what       string
-	err        error
-}
-
-func (e *kindError) Error() string {
-	s := e.mine.Error()
-	if e.what != "" {
-		s += ": " + e.what
-	}
-	if e.err != nil {
-		s += ": " + e.err.Error()
-	}
-	return s
-}
-
-func (e *kindError) Unwrap() []error {
-	out := []error{e.mine}
-	if e.kind != e.mine {
-		out = append(out, e.kind)
-	}
-	if e.err != nil {
-		out = append(out, e.err)
-	}
-	return out
+	return &perr.KindError{Mine: mine, Kind: kind, What: what, Err: err}
 }
 
 // Verifier reads through to r, hashing what passes, and at the end

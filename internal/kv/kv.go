@@ -38,6 +38,8 @@ package kv
 import (
 	"context"
 	"errors"
+
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // DB is a records store. Implementations are safe for concurrent use.
@@ -209,45 +211,15 @@ func wrap(mine, kind error, what string, err error) error {
 	if mine == nil {
 		mine = kind
 	}
-	var e *kindError
-	if errors.As(err, &e) && e.kind == kind {
+	var e *perr.KindError
+	if errors.As(err, &e) && e.Kind == kind {
 		return err // already wrapped once
 	}
-	return &kindError{mine: mine, kind: kind, what: what, err: err}
+	return &perr.KindError{Mine: mine, Kind: kind, What: what, Err: err}
 }
 
 // Wrapped reports whether err came from Errors.Wrap.
 func Wrapped(err error) bool {
-	var e *kindError
+	var e *perr.KindError
 	return errors.As(err, &e)
-}
-
-// kindError is an engine error: it reads as the caller's sentinel and
-// unwraps to that sentinel, the engine's own and the cause.
-type kindError struct {
-	mine, kind error
-	what       string
-	err        error
-}
-
-func (e *kindError) Error() string {
-	s := e.mine.Error()
-	if e.what != "" {
-		s += ": " + e.what
-	}
-	if e.err != nil {
-		s += ": " + e.err.Error()
-	}
-	return s
-}
-
-func (e *kindError) Unwrap() []error {
-	out := []error{e.mine}
-	if e.kind != e.mine {
-		out = append(out, e.kind)
-	}
-	if e.err != nil {
-		out = append(out, e.err)
-	}
-	return out
 }

@@ -6,6 +6,7 @@ package perr
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -80,3 +81,53 @@ func (e *sub) Error() string { return e.msg }
 
 // Unwrap returns the parent sentinel.
 func (e *sub) Unwrap() error { return e.parent }
+
+// CheckText returns why s cannot be stored as text (valid UTF-8, no NUL
+// byte, at most max bytes, and, unless empty is set, not empty), or "".
+// what names the value in the reason ("run name").
+func CheckText(what, s string, max int, empty bool) string {
+	switch {
+	case s == "" && !empty:
+		return "empty " + what
+	case len(s) > max:
+		return fmt.Sprintf("%s is %d bytes, more than %d", what, len(s), max)
+	case !utf8.ValidString(s):
+		return fmt.Sprintf("%s %s is not valid UTF-8", what, Quote(s))
+	case strings.IndexByte(s, 0) >= 0:
+		return fmt.Sprintf("%s %s holds a NUL byte", what, Quote(s))
+	}
+	return ""
+}
+
+// KindError is an error of the storage core's engines: it reads as the
+// calling package's sentinel (Mine: track.ErrCorrupt, say), followed by
+// what failed and the cause, and unwraps to Mine, to the engine's own
+// sentinel of that kind (Kind: kv.ErrCorrupt) and to the cause.
+type KindError struct {
+	Mine, Kind error
+	What       string
+	Err        error
+}
+
+func (e *KindError) Error() string {
+	s := e.Mine.Error()
+	if e.What != "" {
+		s += ": " + e.What
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns Mine, Kind (if it differs) and Err (if any).
+func (e *KindError) Unwrap() []error {
+	out := []error{e.Mine}
+	if e.Kind != e.Mine {
+		out = append(out, e.Kind)
+	}
+	if e.Err != nil {
+		out = append(out, e.Err)
+	}
+	return out
+}

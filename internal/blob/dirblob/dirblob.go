@@ -30,6 +30,7 @@ import (
 
 	"github.com/cairn-ml/cairn/internal/blob"
 	"github.com/cairn-ml/cairn/internal/filelock"
+	"github.com/cairn-ml/cairn/internal/osfile"
 )
 
 // Store is a blob store in a folder. Its zero value is not usable; use
@@ -132,20 +133,11 @@ func (s *Store) place(tmp string, d blob.Digest) error {
 		return nil
 	}
 	if created {
-		if err := syncDir(s.objects); err != nil {
+		if err := osfile.SyncDir(s.objects); err != nil {
 			return err
 		}
 	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
+	return osfile.SyncDir(dir)
 }
 
 // Open implements blob.Store.
@@ -334,7 +326,7 @@ func (s *Store) AddHolder(ctx context.Context, h blob.Holder) error {
 		err = os.Rename(tmp.Name(), name)
 	}
 	if err == nil && !s.noSync {
-		err = syncDir(s.holdersDir())
+		err = osfile.SyncDir(s.holdersDir())
 	}
 	if err != nil {
 		return fmt.Errorf("register holder in %s: %w", s.root, err)

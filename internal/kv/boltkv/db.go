@@ -49,6 +49,7 @@ import (
 
 	"github.com/cairn-ml/cairn/internal/filelock"
 	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/osfile"
 )
 
 // Options configures a DB. The zero value gives the defaults documented on
@@ -190,20 +191,11 @@ func (db *DB) create(ctx context.Context) error {
 		return fmt.Errorf("create %s: %w", db.path, err)
 	}
 	if !db.opts.NoSync {
-		if err := syncDir(dir); err != nil {
+		if err := osfile.SyncDir(dir); err != nil {
 			return fmt.Errorf("create %s: %w", db.path, err)
 		}
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 func (o Options) timeout() time.Duration {
