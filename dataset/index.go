@@ -78,14 +78,18 @@ func migrate(tx kv.Tx, from uint64) error {
 			}
 		}
 	}
-	return tx.Bucket(bucketRefs).Put(refsIncomplete, nil)
+	refs, err := tx.CreateBucket(bucketRefs)
+	if err != nil {
+		return err
+	}
+	return refs.Put(refsIncomplete, nil)
 }
 
 // initIndex creates or checks the index's buckets and returns the blob
 // location to use: the one recorded, or given (recorded if new).
 func (r *Repo) initIndex(ctx context.Context, given string) (string, error) {
 	var loc string
-	err := r.update(ctx, func(tx kv.Tx) error {
+	err := r.db.Update(ctx, func(tx kv.Tx) error {
 		loc = ""
 		// An index of format "1" predates the schema record.
 		if meta := tx.Bucket(bucketMeta); meta != nil && meta.Get([]byte("schema")) == nil {

@@ -193,13 +193,33 @@ func (r *Repo) live(ctx context.Context) error {
 
 // view runs fn in a read-only transaction on the index.
 func (r *Repo) view(ctx context.Context, fn func(kv.Tx) error) error {
-	return r.db.View(ctx, fn)
+	return r.db.View(ctx, func(tx kv.Tx) error {
+		if err := checkBuckets(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// checkBuckets fails if the index lost a bucket (a damaged file).
+func checkBuckets(tx kv.Tx) error {
+	for _, name := range append([]string{bucketMeta}, schema.Buckets...) {
+		if tx.Bucket(name) == nil {
+			return fmt.Errorf("%w: the index has no bucket %q", ErrCorrupt, name)
+		}
+	}
+	return nil
 }
 
 // update runs fn in a read-write transaction on the index; the
 // transaction is durable before update returns.
 func (r *Repo) update(ctx context.Context, fn func(kv.Tx) error) error {
-	return r.db.Update(ctx, fn)
+	return r.db.Update(ctx, func(tx kv.Tx) error {
+		if err := checkBuckets(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 // lockBlobs takes the blob store's collection lock: shared for calls that

@@ -65,7 +65,8 @@ func (reg *Registry) readExternal(ctx context.Context, sum [32]byte, size uint64
 func (t *txn) blob(sum [32]byte) ([]byte, error) {
 	v := t.blobs().Get(sum[:])
 	if v == nil {
-		return nil, fmt.Errorf("%w: model bytes %s", ErrNotFound, formatDigest(sum[:]))
+		// The bytes commit with the version: without them the file is damaged.
+		return nil, fmt.Errorf("%w: the bytes %s of a version are not stored", ErrCorrupt, formatDigest(sum[:]))
 	}
 	if err := checkBlob(sum, v); err != nil {
 		return nil, err

@@ -93,12 +93,17 @@ type txn struct {
 	bks [len(bucketNames)]kv.Bucket
 }
 
-func bind(reg *Registry, tx kv.Tx) *txn {
+func bind(reg *Registry, tx kv.Tx) (*txn, error) {
 	t := &txn{reg: reg, tx: tx}
+	for i := range bucketNames {
+		if t.bucket(i) == nil {
+			return nil, fmt.Errorf("%w: no bucket %q", ErrCorrupt, bucketNames[i])
+		}
+	}
 	if tx.Writable() {
 		t.now = reg.now().UnixMilli()
 	}
-	return t
+	return t, nil
 }
 
 func (t *txn) bucket(i int) kv.Bucket {

@@ -3,6 +3,7 @@ package track
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 
 	"github.com/cairn-ml/cairn/internal/kv"
 	"github.com/cairn-ml/cairn/internal/storage"
@@ -93,8 +94,15 @@ type txn struct {
 	inputs, artifacts, blobRefs, index, expTags kv.Bucket
 }
 
-func bind(st *Store, tx kv.Tx) *txn {
-	b := func(name string) kv.Bucket { return tx.Bucket(name) }
+func bind(st *Store, tx kv.Tx) (*txn, error) {
+	missing := ""
+	b := func(name string) kv.Bucket {
+		bk := tx.Bucket(name)
+		if bk == nil {
+			missing = name
+		}
+		return bk
+	}
 	t := &txn{
 		st: st, tx: tx,
 		meta: b(bucketMeta), exps: b(bucketExps), expNames: b(bucketExpNames),
@@ -102,6 +110,9 @@ func bind(st *Store, tx kv.Tx) *txn {
 		metrics: b(bucketMetrics), history: b(bucketHistory), inputs: b(bucketInputs),
 		artifacts: b(bucketArtifacts), blobRefs: b(bucketBlobRefs), index: b(bucketIndex),
 		expTags: b(bucketExpTags),
+	}
+	if missing != "" {
+		return nil, fmt.Errorf("%w: no bucket %q", ErrCorrupt, missing)
 	}
 	if tx.Writable() {
 		t.now = st.now().UnixMilli()
@@ -114,7 +125,7 @@ func bind(st *Store, tx kv.Tx) *txn {
 			}
 		}
 	}
-	return t
+	return t, nil
 }
 
 // runKey returns run id + key, the key of a param, tag, latest metric or

@@ -125,7 +125,7 @@ func (s *searcher) visit(id runID) (*row, error) {
 	}
 	v := s.t.lookup(s.t.runs, id, "")
 	if v == nil {
-		return nil, fmt.Errorf("%w: run %s", ErrNotFound, id)
+		return nil, fmt.Errorf("%w: the index refers to run %s, which is not stored", ErrCorrupt, id)
 	}
 	rec, err := decodeRun(v)
 	if err != nil {

@@ -94,6 +94,35 @@ func NewMemoryStorage() Storage {
 
 func (r *records) records() *records { return r }
 
+// view and update run fn in a transaction, once the buckets are known to
+// be there (a damaged file may have lost one).
+func (r *records) view(ctx context.Context, fn func(kv.Tx) error) error {
+	return r.db.View(ctx, func(tx kv.Tx) error {
+		if err := checkBuckets(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+func (r *records) update(ctx context.Context, fn func(kv.Tx) error) error {
+	return r.db.Update(ctx, func(tx kv.Tx) error {
+		if err := checkBuckets(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+func checkBuckets(tx kv.Tx) error {
+	for _, name := range schema.Buckets {
+		if tx.Bucket(name) == nil {
+			return fmt.Errorf("%w: no bucket %q", ErrCorrupt, name)
+		}
+	}
+	return nil
+}
+
 // Location implements Storage.
 func (r *records) Location() string { return r.db.Location() }
 
@@ -103,7 +132,7 @@ func (r *records) Close() error { return r.db.Close() }
 // Studies implements Storage.
 func (r *records) Studies(ctx context.Context) ([]string, error) {
 	var out []string
-	err := r.db.View(ctx, func(tx kv.Tx) error {
+	err := r.view(ctx, func(tx kv.Tx) error {
 		c := tx.Bucket(bucketStudies).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			out = append(out, string(k))
@@ -119,7 +148,7 @@ func (r *records) Studies(ctx context.Context) ([]string, error) {
 // Trials implements Storage.
 func (r *records) Trials(ctx context.Context, study string) ([]FrozenTrial, error) {
 	var out []FrozenTrial
-	err := r.db.View(ctx, func(tx kv.Tx) error {
+	err := r.view(ctx, func(tx kv.Tx) error {
 		if tx.Bucket(bucketStudies).Get([]byte(study)) == nil {
 			return fmt.Errorf("%w: study %q", ErrNotFound, study)
 		}

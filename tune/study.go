@@ -207,7 +207,7 @@ func (s *Study) staleAfter() time.Duration { return 4 * s.beat }
 // storage only this process uses, at once.
 func (s *Study) load(ctx context.Context) error {
 	var trials []FrozenTrial
-	err := s.st.db.Update(ctx, func(tx kv.Tx) error {
+	err := s.st.update(ctx, func(tx kv.Tx) error {
 		trials = nil
 		studies := tx.Bucket(bucketStudies)
 		v := studies.Get([]byte(s.name))
@@ -324,7 +324,7 @@ func (s *Study) Enqueue(p Params) error {
 			return &ParamError{Name: name, Detail: fmt.Sprintf("enqueued value of type %T", v), Err: ErrBadParam}
 		}
 	}
-	err := s.st.db.Update(context.Background(), func(tx kv.Tx) error {
+	err := s.st.update(context.Background(), func(tx kv.Tx) error {
 		studies := tx.Bucket(bucketStudies)
 		rec, err := decodeStudy(studies.Get([]byte(s.name)))
 		if err != nil {
@@ -444,7 +444,7 @@ func (s *Study) startTrial(ctx context.Context, hide map[int]bool) (*Trial, erro
 		synced []FrozenTrial
 		fixed  Params
 	)
-	err := s.st.db.Update(ctx, func(tx kv.Tx) error {
+	err := s.st.update(ctx, func(tx kv.Tx) error {
 		num, synced, fixed = 0, nil, nil
 		studies := tx.Bucket(bucketStudies)
 		rec, err := decodeStudy(studies.Get([]byte(s.name)))
@@ -572,7 +572,7 @@ func (s *Study) put(ctx context.Context, st storedTrial) error {
 	if err != nil {
 		return err
 	}
-	return s.st.db.Update(ctx, func(tx kv.Tx) error {
+	return s.st.update(ctx, func(tx kv.Tx) error {
 		b := tx.Bucket(bucketTrials)
 		key := trialKey(s.name, st.ft.Number)
 		if v := b.Get(key); v != nil {
@@ -633,7 +633,7 @@ func (s *Study) beats(stop, done chan struct{}) {
 		}
 		s.mu.Unlock()
 		now := s.now().UnixNano()
-		err := s.st.db.Update(context.Background(), func(tx kv.Tx) error {
+		err := s.st.update(context.Background(), func(tx kv.Tx) error {
 			b := tx.Bucket(bucketTrials)
 			for _, n := range nums {
 				v := b.Get(trialKey(s.name, n))

@@ -177,18 +177,26 @@ func (s Schema) Init(tx kv.Tx, corrupt error) error {
 		}
 		return s.check(tx.Bucket(meta), corrupt)
 	}
-	mb, err := tx.CreateBucket(meta)
-	if err != nil {
-		return err
-	}
-	for _, name := range s.Buckets {
-		if _, err := tx.CreateBucket(name); err != nil {
+	if tx.Bucket(meta) == nil {
+		// A new namespace: make it.
+		mb, err := tx.CreateBucket(meta)
+		if err != nil {
 			return err
 		}
+		for _, name := range s.Buckets {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return mb.Put([]byte("schema"), binary.BigEndian.AppendUint64(nil, s.Version))
 	}
+	// An existing one: migrate it if it is older, and then every bucket
+	// must be there. A missing bucket is damage, never made anew: that
+	// would pass an empty bucket off as the store's content.
+	mb := tx.Bucket(meta)
 	v := mb.Get([]byte("schema"))
 	if v == nil {
-		return mb.Put([]byte("schema"), binary.BigEndian.AppendUint64(nil, s.Version))
+		return fmt.Errorf("%w: %s has no schema version", corrupt, meta)
 	}
 	if len(v) != 8 {
 		return fmt.Errorf("%w: %s schema version is %d bytes", corrupt, s.Namespace, len(v))
@@ -204,7 +212,15 @@ func (s Schema) Init(tx kv.Tx, corrupt error) error {
 			return err
 		}
 	}
-	return s.check(mb, corrupt)
+	if err := s.check(mb, corrupt); err != nil {
+		return err
+	}
+	for _, name := range s.Buckets {
+		if tx.Bucket(name) == nil {
+			return fmt.Errorf("%w: no bucket %q", corrupt, name)
+		}
+	}
+	return nil
 }
 
 func (s Schema) check(mb kv.Bucket, corrupt error) error {

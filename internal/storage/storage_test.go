@@ -137,7 +137,8 @@ func TestSchema(t *testing.T) {
 	migrated := false
 	s2 := storage.Schema{Namespace: "ns", Version: 2, Buckets: []string{"ns/a", "ns/b"}, Migrate: func(tx kv.Tx, from uint64) error {
 		migrated = from == 1
-		return nil
+		_, err := tx.CreateBucket("ns/b")
+		return err
 	}}
 	if err := db.Update(ctx, func(tx kv.Tx) error { return s2.Init(tx, errCorrupt) }); err != nil || !migrated {
 		t.Fatalf("migration: %v, ran %v", err, migrated)
@@ -145,5 +146,11 @@ func TestSchema(t *testing.T) {
 	err := db.Update(ctx, func(tx kv.Tx) error { return s1.Init(tx, errCorrupt) })
 	if !errors.Is(err, storage.ErrNewer) {
 		t.Fatalf("old schema on a newer store = %v, want ErrNewer", err)
+	}
+	// A bucket lost from an existing namespace is damage, not made anew.
+	db.Update(ctx, func(tx kv.Tx) error { return tx.Bucket("ns/meta").Put([]byte("x"), nil) })
+	lost := storage.Schema{Namespace: "ns", Version: 2, Buckets: []string{"ns/a", "ns/b", "ns/c"}}
+	if err := db.Update(ctx, func(tx kv.Tx) error { return lost.Init(tx, errCorrupt) }); !errors.Is(err, errCorrupt) {
+		t.Fatalf("Init with a bucket missing = %v, want Corrupt", err)
 	}
 }

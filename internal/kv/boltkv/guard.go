@@ -3,6 +3,7 @@ package boltkv
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -14,14 +15,15 @@ var errPanic = errors.New("recovered panic")
 // panicError is a panic or memory fault recovered by guard.
 type panicError struct {
 	value  any
-	inBolt bool // raised inside bbolt (or a fault): the file is damaged
+	where  string // the function and line that panicked
+	inBolt bool   // raised inside bbolt (or a fault): the file is damaged
 }
 
 func (e *panicError) Error() string {
 	if e.inBolt {
 		return fmt.Sprintf("bbolt failed reading the file: %v", e.value)
 	}
-	return fmt.Sprintf("panic in a transaction: %v", e.value)
+	return fmt.Sprintf("panic in a transaction at %s: %v", e.where, e.value)
 }
 
 func (e *panicError) Unwrap() error { return errPanic }
@@ -36,7 +38,8 @@ func guard(fn func() error) (err error) {
 	defer func() {
 		debug.SetPanicOnFault(old)
 		if r := recover(); r != nil {
-			err = &panicError{value: r, inBolt: isFault(r) || raisedInBolt()}
+			where, inBolt := panicSite()
+			err = &panicError{value: r, where: where, inBolt: isFault(r) || inBolt}
 		}
 	}()
 	return fn()
@@ -47,20 +50,20 @@ func isFault(r any) bool {
 	return ok
 }
 
-// raisedInBolt reports whether the panic being recovered was raised by
-// bbolt: whether the innermost frame outside the runtime, where the panic
-// began, is in bbolt's code.
-func raisedInBolt() bool {
+// panicSite returns where the panic being recovered was raised (the
+// innermost frame outside the runtime) and whether that is in bbolt's
+// code.
+func panicSite() (string, bool) {
 	pc := make([]uintptr, 32)
 	n := runtime.Callers(3, pc)
 	frames := runtime.CallersFrames(pc[:n])
 	for {
 		f, more := frames.Next()
 		if !strings.HasPrefix(f.Function, "runtime.") {
-			return strings.HasPrefix(f.Function, "go.etcd.io/bbolt")
+			return fmt.Sprintf("%s (%s:%d)", f.Function, filepath.Base(f.File), f.Line), strings.HasPrefix(f.Function, "go.etcd.io/bbolt")
 		}
 		if !more {
-			return false
+			return "?", false
 		}
 	}
 }
