@@ -112,6 +112,12 @@ func BenchmarkSearchRuns(b *testing.B) {
 		{"newest", "", nil, planAuto},
 		{"time-window", fmt.Sprintf("attributes.start_time >= %d AND attributes.start_time < %d", base+int64(n/2)*1000, base+int64(n/2+100)*1000), []string{"metrics.m5 DESC"}, planAuto},
 		{"two-keys", "params.p0 = 'v1'", []string{"params.p0", "metrics.m6 DESC"}, planAuto},
+		// Each term selects too many runs for the candidates plan, but
+		// few runs match both: the order walk runs over its budget and
+		// goes on with the best term's candidates, not every run.
+		{"two-metrics", "metrics.m1 > 0.98 AND metrics.m2 > 0.98", nil, planAuto},
+		{"two-metrics-tighter", "metrics.m1 > 0.995 AND metrics.m2 > 0.98", nil, planAuto},
+		{"or-of-ands", "(metrics.m1 > 0.98 AND metrics.m2 > 0.98) OR (metrics.m3 > 0.98 AND metrics.m4 > 0.98)", nil, planAuto},
 		// No index helps: a LIKE with a leading wildcard that matches
 		// nothing makes the walk read every run.
 		{"unindexed-no-match", "params.p2 LIKE '%x'", []string{"metrics.m0 DESC"}, planAuto},

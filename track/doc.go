@@ -64,10 +64,13 @@
 // A key with spaces goes in backticks: metrics.`f1 score`. Operators are
 // =, !=, <, <=, >, >= for numbers, and for strings also LIKE, ILIKE
 // (case-insensitive), NOT LIKE, NOT ILIKE, IN (...) and NOT IN (...).
-// Terms join with AND and, beyond MLflow, with OR and parentheses. As in
+// Terms join with AND and, beyond MLflow, with OR and parentheses; AND
+// binds tighter than OR, so "a OR b AND c" is "a OR (b AND c)". As in
 // MLflow's SQL store, a run that lacks the column compared does not match,
-// whatever the operator; NaN equals nothing. A malformed filter is a
-// [*ParseError] giving the column (in characters) where it went wrong.
+// whatever the operator; NaN equals nothing. attributes.status compares
+// case-insensitively ('finished' matches FINISHED), as MLflow does. A
+// malformed filter is a [*ParseError] giving the column (in characters)
+// where it went wrong.
 //
 // OrderBy takes several keys, each with ASC or DESC; runs lacking a key's
 // value come last in either direction (NaN metrics just before them), and
@@ -83,8 +86,12 @@
 // is full (when many runs match, this reads about page*N/matches runs);
 // or, when an AND-ed filter term selects few runs (fewer than
 // sqrt(page*N), which the index counts cheaply), it reads just those and
-// sorts them; or, for a filter no index can narrow that matches few runs,
-// it reads every run in storage order. Equality terms that pin an order
+// sorts them. A walk that reads twice that many runs without filling the
+// page has met a filter whose terms each select many runs but few
+// together: it goes on with the candidates of the best term (an OR of
+// terms is the union of theirs) when they are fewer than a third of the
+// runs, and only otherwise, for a filter no index can narrow, reads every
+// run in storage order. Equality terms that pin an order
 // key make the walk use the next key; terms on one column intersect into
 // one range. Filters on params, tags, latest metrics and attributes with
 // =, <, <=, >, >=, IN and LIKE 'prefix%' use the index; !=, NOT IN, NOT

@@ -157,3 +157,77 @@ func searchIDs(t *testing.T, st *Store, opts SearchOptions) []string {
 		opts.PageToken = next
 	}
 }
+
+// TestOverBudgetFallsBackToCandidates: each of two AND-ed terms selects
+// too many runs for the candidates plan, but few runs match both; the
+// order walk runs over its budget and goes on with the best term's
+// candidates instead of reading every run. Same rows as a full scan.
+func TestOverBudgetFallsBackToCandidates(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(filepath.Join(t.TempDir(), "fall.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	exp, err := st.Experiment(ctx, "e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4000
+	rng := rand.New(rand.NewPCG(3, 3))
+	err = st.update(ctx, func(tx *txn) error {
+		for i := range n {
+			tx.now = int64(1_700_000_000_000 + i)
+			id := newRunID(tx.now)
+			if err := tx.createRun(exp.id, id, RunOptions{NoAutoTags: true}, nil); err != nil {
+				return err
+			}
+			rec, err := tx.run(id)
+			if err != nil {
+				return err
+			}
+			b := Batch{Metrics: []Metric{{Key: "m1", Value: rng.Float64()}, {Key: "m2", Value: rng.Float64()}, {Key: "m3", Value: rng.Float64()}}}
+			if err := tx.logBatch(id, rec, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		filter       string
+		maxVisited   int
+		wantFellBack bool
+	}{
+		{"metrics.m1 > 0.9 AND metrics.m2 > 0.9", n / 3, true},
+		{"(metrics.m1 > 0.9 AND metrics.m2 > 0.9) OR (metrics.m3 > 0.95 AND metrics.m2 > 0.95)", n / 2, true},
+		// No index term narrows it: reading every run is right.
+		{"params.nope LIKE '%x' OR metrics.m1 >= 0", n + 1, false},
+	} {
+		var tr searchTrace
+		got, _, err := st.SearchRuns(ctx, SearchOptions{Filter: c.filter, Limit: 10, trace: &tr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := st.SearchRuns(ctx, SearchOptions{Filter: c.filter, Limit: 10, plan: planScan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(ids(want), ids(got)); diff != "" {
+			t.Errorf("%s: rows (-scan +auto):\n%s", c.filter, diff)
+		}
+		if tr.visited > c.maxVisited || (c.wantFellBack && !tr.fellBack) {
+			t.Errorf("%s: read %d runs (fell back: %v), want at most %d", c.filter, tr.visited, tr.fellBack, c.maxVisited)
+		}
+	}
+}
+
+func ids(rs []RunRecord) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}

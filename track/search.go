@@ -51,7 +51,8 @@ type SearchOptions struct {
 	// View selects active runs (the zero value), deleted runs or both.
 	View ViewType
 
-	plan plan // tests force a plan
+	plan  plan         // tests force a plan
+	trace *searchTrace // tests see what the search did
 }
 
 // plan is how a search finds its runs; see (*txn).search.
@@ -74,6 +75,7 @@ type query struct {
 	view   ViewType
 	hash   [8]byte // identifies the query in page tokens
 	plan   plan
+	trace  *searchTrace
 }
 
 // SearchRuns returns one page of the runs of the given experiments that
@@ -121,7 +123,7 @@ func (st *Store) SearchRuns(ctx context.Context, opts SearchOptions) ([]RunRecor
 }
 
 func compile(opts SearchOptions) (*query, error) {
-	q := &query{limit: opts.Limit, view: opts.View, plan: opts.plan}
+	q := &query{limit: opts.Limit, view: opts.View, plan: opts.plan, trace: opts.trace}
 	switch {
 	case q.limit == 0:
 		q.limit = DefaultSearchLimit
