@@ -565,3 +565,39 @@ func TestHelperSetAlias(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The registry's file damaged under a server that follows an alias: the
+// server keeps serving the version it has, says why it cannot follow
+// (the registry's ErrCorrupt), and catches up once the file is whole
+// again.
+func TestFollowDamagedRegistry(t *testing.T) {
+	reg := openReg(t, registry.Options{})
+	srv, err := serve.New(serve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := srv.Follow(ctx, reg, "bc", "@champion"); err != nil {
+		t.Fatal(err)
+	}
+	path := reg.Path()
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut the file to a quarter (under the registry's memory map, if it
+	// holds the file open: a read would fault).
+	if err := os.Truncate(path, int64(len(whole)/4)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the watch error", func() bool { return strings.Contains(status(srv, "bc").WatchError, registry.ErrCorrupt.Error()) })
+	if v, _, err := predictOnce(t, srv, 0); err != nil || v != "1" {
+		t.Fatalf("with the registry damaged: served %s, %v; want version 1", v, err)
+	}
+	if err := os.WriteFile(path, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the watch to recover", func() bool { return status(srv, "bc").WatchError == "" })
+	setAlias(t, reg, 2)
+	waitFor(t, "the move after recovery", func() bool { return status(srv, "bc").Version == 2 })
+}

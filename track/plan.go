@@ -134,8 +134,8 @@ type searcher struct {
 	want      int
 	exps      []uint64
 	rows      []*row
-	seen      int // runs visited, for cancellation checks and the budget
-	budget    int // if > 0, visits allowed before visit fails with errOverBudget
+	seen      int  // runs visited, for cancellation checks and the budget
+	budget    int  // if > 0, visits allowed before visit fails with errOverBudget
 	fellBack  bool // the order walk ran over its budget (for tests)
 
 	scratch row
