@@ -34,6 +34,10 @@ type runRec struct {
 	end       int64 // Unix milliseconds; 0 while the run has not ended
 	deleted   bool
 	deletedAt int64 // Unix milliseconds; 0 unless deleted
+	// owner names the process that started the run (see owner.go), so
+	// that a run whose process died can be found; "" when unknown.
+	// Records written before it existed end after deletedAt.
+	owner string
 }
 
 func (r runRec) encode() []byte {
@@ -46,6 +50,9 @@ func (r runRec) encode() []byte {
 	e.Varint(r.end)
 	e.Bool(r.deleted)
 	e.Varint(r.deletedAt)
+	if r.owner != "" {
+		e.Str(r.owner)
+	}
 	return e.Bytes()
 }
 
@@ -60,6 +67,11 @@ func decodeRun(b []byte) (runRec, error) {
 	r.end = d.Varint()
 	r.deleted = d.Bool()
 	r.deletedAt = d.Varint()
+	if d.Err() == nil && d.Len() > 0 {
+		if r.owner = d.Str(); d.Err() == nil && r.owner == "" {
+			d.Fail(errors.New("empty owner")) // never written: not canonical
+		}
+	}
 	if d.Err() == nil && !r.status.valid() {
 		d.Fail(fmt.Errorf("bad status %d", r.status))
 	}

@@ -108,6 +108,15 @@
 // and the runs deleted with it. A run's name, status and end time change
 // together with [Run.Update], as MLflow's update_run does.
 //
+// # Runs whose process died
+//
+// A run records the process that started it (host, pid, and on Linux the
+// process's start time, so that a pid used again is not mistaken for
+// it). A trainer killed, crashed or stopped by a broken pipe leaves its
+// run Running; [Store.ReapRuns] finds the Running runs whose process is
+// gone from this host and marks them Killed, as their status should say.
+// Runs started on other hosts are left alone.
+//
 // # Deleting
 //
 // [Store.DeleteRun] marks a run deleted, as MLflow does: searches leave it

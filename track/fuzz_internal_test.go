@@ -79,6 +79,7 @@ func FuzzDecode(f *testing.F) {
 	for _, b := range [][]byte{
 		runRec{exp: 1, name: "r", status: StatusFinished, start: 5, end: 9}.encode(),
 		runRec{exp: 2, parent: "0123456789abcdef0123456789abcdef", status: StatusRunning, deleted: true, deletedAt: -3}.encode(),
+		runRec{exp: 3, status: StatusRunning, owner: "host 42 boot/123"}.encode(),
 		expRec{name: "e", created: 7, runs: 3}.encode(),
 		expRec{name: "e", created: 7, runs: 3, deleted: true, deletedAt: 8, updated: 9}.encode(),
 		metricRec{value: math.Inf(-1), time: 1, step: -2}.encode(),

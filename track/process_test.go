@@ -18,6 +18,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/cairn-ml/cairn/track"
+	"github.com/google/go-cmp/cmp"
 )
 
 // The tests here re-run the test binary as a second process (the
@@ -48,6 +49,23 @@ func helper(role, path string) error {
 		fmt.Println("ready")
 		io.Copy(io.Discard, os.Stdin)
 		return db.Close()
+
+	case "start-run": // start a run, say its id, and wait to be killed
+		st, err := track.Open(path)
+		if err != nil {
+			return err
+		}
+		exp, err := st.Experiment(ctx, "reap")
+		if err != nil {
+			return err
+		}
+		run, err := exp.StartRun(ctx, track.RunOptions{Name: "orphan"})
+		if err != nil {
+			return err
+		}
+		fmt.Println(run.ID())
+		io.Copy(io.Discard, os.Stdin)
+		return st.Close()
 
 	case "log-shared": // log runs with the default options, with a pause between writes
 		st, err := track.Open(path)
@@ -326,4 +344,41 @@ func checkCrashed(t *testing.T, path string, metrics map[string][]int, ended map
 	if len(recs) == 0 {
 		t.Error("no runs survived")
 	}
+}
+
+// A run whose process died without ending it is marked Killed by
+// ReapRuns; one whose process lives is left running.
+func TestReapRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cairn.db")
+	st, err := track.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := func() (*helperProc, string) {
+		h := startHelper(t, "start-run", path)
+		if !h.lines.Scan() {
+			t.Fatalf("helper: %s", h.stderr)
+		}
+		return h, h.lines.Text()
+	}
+	dead, deadID := start()
+	live, liveID := start()
+	dead.cmd.Process.Kill()
+	dead.cmd.Wait()
+	reaped, err := st.ReapRuns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{deadID}, reaped); diff != "" {
+		t.Errorf("ReapRuns (-want +got):\n%s", diff)
+	}
+	for id, want := range map[string]track.Status{deadID: track.StatusKilled, liveID: track.StatusRunning} {
+		rec, err := st.RunRecord(ctx, id)
+		if err != nil || rec.Status != want || (want == track.StatusKilled) == rec.End.IsZero() {
+			t.Errorf("run %s: %v ended %v, %v; want %v", id, rec.Status, rec.End, err, want)
+		}
+	}
+	live.stdin.Close()
+	live.wait(t)
 }

@@ -196,7 +196,7 @@ func (t *txn) createRun(exp uint64, id runID, opts RunOptions, tags map[string]s
 	if err := t.exps.Put(u64(exp), x.encode()); err != nil {
 		return err
 	}
-	rec := runRec{exp: exp, name: opts.Name, parent: opts.ParentID, status: StatusRunning, start: t.now}
+	rec := runRec{exp: exp, name: opts.Name, parent: opts.ParentID, status: StatusRunning, start: t.now, owner: t.st.owner()}
 	if !opts.Start.IsZero() {
 		rec.start = opts.Start.UnixMilli()
 	}

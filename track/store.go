@@ -48,6 +48,8 @@ type Store struct {
 
 	reproOnce sync.Once
 	repro     map[string]string
+	ownerOnce sync.Once
+	ownerID   string // see owner.go
 }
 
 // errs are the sentinels the storage core wraps its failures in.
