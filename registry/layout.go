@@ -91,26 +91,38 @@ type txn struct {
 	tx  kv.Tx
 	now int64 // Unix milliseconds, read once per write transaction
 	bks [len(bucketNames)]kv.Bucket
+	// missing is a bucket the file lacks, met during the transaction.
+	missing string
 }
 
-func bind(reg *Registry, tx kv.Tx) (*txn, error) {
+func bind(reg *Registry, tx kv.Tx) *txn {
 	t := &txn{reg: reg, tx: tx}
-	for i := range bucketNames {
-		if t.bucket(i) == nil {
-			return nil, fmt.Errorf("%w: no bucket %q", ErrCorrupt, bucketNames[i])
-		}
-	}
 	if tx.Writable() {
 		t.now = reg.now().UnixMilli()
 	}
-	return t, nil
+	return t
 }
 
+// bucket returns bucket i, looked up when first used. A bucket that is
+// not there (a damaged file) reads as empty and refuses writes, and the
+// transaction then fails with ErrCorrupt (see done).
 func (t *txn) bucket(i int) kv.Bucket {
 	if t.bks[i] == nil {
-		t.bks[i] = t.tx.Bucket(bucketNames[i])
+		if t.bks[i] = t.tx.Bucket(bucketNames[i]); t.bks[i] == nil {
+			t.missing = bucketNames[i]
+			t.bks[i] = kv.Missing{}
+		}
 	}
 	return t.bks[i]
+}
+
+// done returns the error of a transaction whose function returned err:
+// ErrCorrupt if it met a missing bucket, whatever err is.
+func (t *txn) done(err error) error {
+	if t.missing != "" {
+		return fmt.Errorf("%w: no bucket %q", ErrCorrupt, t.missing)
+	}
+	return err
 }
 
 func (t *txn) models() kv.Bucket   { return t.bucket(bModels) }

@@ -199,22 +199,16 @@ func (reg *Registry) BlobsLocation() string {
 // view runs fn in a read-only transaction.
 func (reg *Registry) view(ctx context.Context, fn func(*txn) error) error {
 	return reg.db.View(ctx, func(tx kv.Tx) error {
-		t, err := bind(reg, tx)
-		if err != nil {
-			return err
-		}
-		return fn(t)
+		t := bind(reg, tx)
+		return t.done(fn(t))
 	})
 }
 
 // update runs fn in a read-write transaction, committed if fn returns nil.
 func (reg *Registry) update(ctx context.Context, fn func(*txn) error) error {
 	return reg.db.Update(ctx, func(tx kv.Tx) error {
-		t, err := bind(reg, tx)
-		if err != nil {
-			return err
-		}
-		return fn(t)
+		t := bind(reg, tx)
+		return t.done(fn(t))
 	})
 }
 

@@ -223,3 +223,29 @@ func Wrapped(err error) bool {
 	var e *perr.KindError
 	return errors.As(err, &e)
 }
+
+// Missing is a Bucket that is not there: it reads as empty and fails
+// every write. A store's code can hand it out for a bucket a damaged file
+// lost, go on, and report the damage once its transaction ends.
+type Missing struct{}
+
+var errMissing = errors.New("kv: the bucket is missing")
+
+func (Missing) Get([]byte) []byte                      { return nil }
+func (Missing) Put([]byte, []byte) error               { return errMissing }
+func (Missing) Delete([]byte) error                    { return errMissing }
+func (Missing) Cursor() Cursor                         { return missingCursor{} }
+func (Missing) Bucket([]byte) Bucket                   { return nil }
+func (Missing) CreateBucket([]byte) (Bucket, error)    { return nil, errMissing }
+func (Missing) DeleteBucket([]byte) error              { return errMissing }
+func (Missing) ForEachBucket(func([]byte) error) error { return nil }
+func (Missing) NextSequence() (uint64, error)          { return 0, errMissing }
+func (Missing) Sequence() uint64                       { return 0 }
+
+type missingCursor struct{}
+
+func (missingCursor) First() ([]byte, []byte)      { return nil, nil }
+func (missingCursor) Last() ([]byte, []byte)       { return nil, nil }
+func (missingCursor) Seek([]byte) ([]byte, []byte) { return nil, nil }
+func (missingCursor) Next() ([]byte, []byte)       { return nil, nil }
+func (missingCursor) Prev() ([]byte, []byte)       { return nil, nil }

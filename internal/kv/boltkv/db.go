@@ -104,7 +104,8 @@ type DB struct {
 	yield   bool // close as soon as idle: another process waits
 	broken  bool // a panic or fault happened: close when idle
 	closed  bool
-	changed chan struct{} // closed and replaced at every state change
+	changed chan struct{} // closed and replaced at every state change that someone waits for
+	waiting int           // goroutines waiting on changed
 	idleAt  time.Time     // when refs last dropped to zero
 	looping bool          // the linger loop runs
 	checked stamp         // the file as it was when last checked or written by us
@@ -215,8 +216,12 @@ func (o Options) linger() time.Duration {
 	return o.Linger
 }
 
-// broadcast wakes the goroutines waiting for a state change. Under mu.
+// broadcast wakes the goroutines waiting for a state change, if any.
+// Under mu.
 func (db *DB) broadcast() {
+	if db.waiting == 0 {
+		return
+	}
 	close(db.changed)
 	db.changed = make(chan struct{})
 }
@@ -268,6 +273,7 @@ func (db *DB) acquire(ctx context.Context, write bool) (*bbolt.DB, error) {
 		if write {
 			db.writers++
 		}
+		db.waiting++
 		ch := db.changed
 		db.mu.Unlock()
 		var err error
@@ -276,11 +282,12 @@ func (db *DB) acquire(ctx context.Context, write bool) (*bbolt.DB, error) {
 		case <-ctx.Done():
 			err = fmt.Errorf("%s: waiting for the database: %w", db.path, ctx.Err())
 		}
+		db.mu.Lock()
+		db.waiting--
 		if write {
-			db.mu.Lock()
 			db.writers--
-			db.mu.Unlock()
 		}
+		db.mu.Unlock()
 		if err != nil {
 			return nil, err
 		}
@@ -506,10 +513,12 @@ func (db *DB) Close() error {
 	db.closed = true
 	db.broadcast()
 	for db.refs > 0 || db.opening {
+		db.waiting++
 		ch := db.changed
 		db.mu.Unlock()
 		<-ch
 		db.mu.Lock()
+		db.waiting--
 	}
 	db.closeLocked()
 	db.mu.Unlock()
