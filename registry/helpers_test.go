@@ -3,11 +3,11 @@ package registry_test
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/storage/enginetest"
 	"github.com/cairn-ml/cairn/registry"
 )
 
@@ -22,7 +22,8 @@ func clock() func() time.Time {
 	return func() time.Time { return t0.Add(time.Duration(n.Add(1)-1) * time.Second) }
 }
 
-// openReg opens a Registry in a fresh folder with a fake clock and user,
+// openReg opens a Registry in a fresh folder (or PostgreSQL schema, in the
+// suite's PostgreSQL pass) with a fake clock and user,
 // and closes it at the end of the test.
 func openReg(t testing.TB, opts registry.Options) *registry.Registry {
 	t.Helper()
@@ -32,7 +33,7 @@ func openReg(t testing.TB, opts registry.Options) *registry.Registry {
 	if opts.User == "" {
 		opts.User = "tester"
 	}
-	reg, err := registry.OpenWith(filepath.Join(t.TempDir(), "cairn.db"), opts)
+	reg, err := registry.OpenWith(enginetest.Records(t, engine), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -163,6 +163,7 @@ func (reg *Registry) Register(ctx context.Context, name string, model io.Reader,
 		defer unlock()
 	}
 	err = reg.update(ctx, func(t *txn) error {
+		created = false // the update may run again (a shared engine's retry)
 		m, err := t.model(name)
 		switch {
 		case err == nil:

@@ -2,7 +2,6 @@ package track_test
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,8 +115,8 @@ func TestGC(t *testing.T) {
 	if diff := cmp.Diff(track.GCResult{Records: 1}, stats); diff != "" {
 		t.Errorf("GC (-want +got):\n%s", diff)
 	}
-	if _, err := os.Stat(blobPath(st, doomedOwn[0].Digest)); err != nil {
-		t.Errorf("GC deleted a blob another holder refers to: %v", err)
+	if !hasBlob(t, st, doomedOwn[0].Digest) {
+		t.Errorf("GC deleted a blob another holder refers to")
 	}
 	if _, err := st.RunRecord(ctx, doomed.ID()); !errors.Is(err, track.ErrNotFound) {
 		t.Errorf("purged run: %v, want ErrNotFound", err)
@@ -149,7 +148,7 @@ func TestGC(t *testing.T) {
 	if diff := cmp.Diff(track.GCResult{Records: 1, Blobs: 1, Bytes: wantBytes}, stats); diff != "" {
 		t.Errorf("GC (-want +got):\n%s", diff)
 	}
-	if _, err := os.Stat(blobPath(st, recentOwn[0].Digest)); !os.IsNotExist(err) {
+	if hasBlob(t, st, recentOwn[0].Digest) {
 		t.Error("the recent run's own blob survived GC")
 	}
 	if b, err := st.ReadArtifact(ctx, kept.ID(), "shared.txt"); err != nil || string(b) != "shared" {

@@ -2,11 +2,11 @@ package track_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/storage/enginetest"
 	"github.com/cairn-ml/cairn/track"
 )
 
@@ -20,14 +20,18 @@ func clock() func() time.Time {
 	return func() time.Time { return t0.Add(time.Duration(n.Add(1)-1) * time.Second) }
 }
 
-// openStore opens a Store in a fresh folder with a fake clock and closes
-// it at the end of the test.
+// openStore opens a Store in a fresh folder (or PostgreSQL schema, with
+// artifacts in S3, in the suite's PostgreSQL pass) with a fake clock and
+// closes it at the end of the test.
 func openStore(t testing.TB, opts track.Options) *track.Store {
 	t.Helper()
 	if opts.Now == nil {
 		opts.Now = clock()
 	}
-	st, err := track.OpenWith(filepath.Join(t.TempDir(), "cairn.db"), opts)
+	if opts.Blobs == "" {
+		opts.Blobs = enginetest.Blobs(t, engine)
+	}
+	st, err := track.OpenWith(enginetest.Records(t, engine), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

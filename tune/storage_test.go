@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/cairn-ml/cairn/internal/storage/enginetest"
 	"github.com/cairn-ml/cairn/tune"
 )
 
@@ -58,7 +59,7 @@ var trialOpts = cmp.Options{
 // A study on a file is resumed by a later study of the same name: same
 // trials, numbering goes on, and another study in the same file is apart.
 func TestResume(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cairn.db")
+	path := enginetest.Records(t, engine)
 	ctx := context.Background()
 
 	st := openStorage(t, path)
@@ -107,7 +108,7 @@ func TestResume(t *testing.T) {
 // back.
 func TestRecordRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	st := openStorage(t, filepath.Join(t.TempDir(), "cairn.db"))
+	st := openStorage(t, enginetest.Records(t, engine))
 	s := newStudy(t, tune.StudyConfig{Storage: st, Sampler: tune.NewRandom(1)})
 	objs := []tune.Objective{
 		tracked,
@@ -161,7 +162,7 @@ func TestRecordRoundTrip(t *testing.T) {
 // trial, whichever worker starts it.
 func TestEnqueueShared(t *testing.T) {
 	ctx := context.Background()
-	st := openStorage(t, filepath.Join(t.TempDir(), "cairn.db"))
+	st := openStorage(t, enginetest.Records(t, engine))
 	a := newStudy(t, tune.StudyConfig{Storage: st, Sampler: tune.NewRandom(1)})
 	b := newStudy(t, tune.StudyConfig{Storage: st, Sampler: tune.NewRandom(2)})
 	for _, x := range []float64{0.1, 0.2, 0.3} {
@@ -245,7 +246,7 @@ func TestProcessesOneStudy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	path := filepath.Join(t.TempDir(), "cairn.db")
+	path := enginetest.Records(t, engine)
 	openStorage(t, path).Close()
 	var wg sync.WaitGroup
 	for i := range 3 {
@@ -281,7 +282,7 @@ func TestDeadWorker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	path := filepath.Join(t.TempDir(), "cairn.db")
+	path := enginetest.Records(t, engine)
 	openStorage(t, path).Close()
 	cmd := worker(t, path, "hang")
 	out, _ := cmd.StdoutPipe()

@@ -123,7 +123,7 @@ func (c *cursor) fetch(from []byte, incl, forward bool, n int) bool {
 }
 
 func (c *cursor) First() ([]byte, []byte) {
-	if c.valid() && c.lo.inf {
+	if c.valid() && c.lo.inf && (len(c.page) > 0 || c.hi.inf) {
 		c.i = 0
 		return c.at()
 	}
@@ -132,7 +132,7 @@ func (c *cursor) First() ([]byte, []byte) {
 }
 
 func (c *cursor) Last() ([]byte, []byte) {
-	if c.valid() && c.hi.inf {
+	if c.valid() && c.hi.inf && (len(c.page) > 0 || c.lo.inf) {
 		c.i = len(c.page) - 1
 		return c.at()
 	}

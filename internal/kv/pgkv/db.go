@@ -274,7 +274,8 @@ func (db *DB) run(ctx context.Context, fn func(kv.Tx) error, write bool) (err er
 	if err := t.commit(); err != nil {
 		// Before the commit reached the server, or refused by it: not
 		// committed. Lost in flight: unknown.
-		safe := t.sentCommit == false || db.refused(err)
+		var pe *pgconn.PgError
+		safe := !t.sentCommit || errors.As(err, &pe) || pgconn.SafeToRetry(err)
 		if !safe {
 			return fmt.Errorf("%s: the connection failed during a commit, which may or may not have taken effect: %w", db.loc, db.classify(ctx, err)), false
 		}
@@ -300,13 +301,6 @@ const (
 	codeCrashShutdown = "57P02"
 	codeCannotConnect = "57P03"
 )
-
-// refused reports whether err is the server's refusal of a commit, so
-// that nothing was committed.
-func (db *DB) refused(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == codeSerialization || pe.Code == codeDeadlock || pe.Code == codeUniqueKey)
-}
 
 // transient reports whether a failed attempt may be tried again: a
 // serialisation conflict or deadlock, or (if connLost) a connection that

@@ -353,3 +353,50 @@ func TestServerRestart(t *testing.T) {
 		}
 	}
 }
+
+// Topics may hold any byte, and be longer than a notification's payload
+// (then every subscriber wakes); wake-ups cross DBs (processes).
+func TestNotifyAnyTopic(t *testing.T) {
+	loc := enginetest.Postgres(t)
+	sub, err := Open(ctx, loc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	writer, err := Open(ctx, loc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	for _, topic := range []string{"model\x00@champion\xff", strings.Repeat("long", 2000)} {
+		s, err := sub.Subscribe(topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, _ := sub.Subscribe("other")
+		select { // the listener's first wake-up
+		case <-s.C:
+		case <-time.After(20 * time.Second):
+			t.Fatal("no wake-up when the listener connected")
+		}
+		select {
+		case <-other.C:
+		case <-time.After(time.Second):
+		}
+		err = writer.Update(ctx, func(tx kv.Tx) error {
+			tx.Notify(topic)
+			_, err := tx.CreateBucket("b")
+			return err
+		})
+		if err != nil {
+			t.Fatalf("Update notifying %q: %v", topic[:8], err)
+		}
+		select {
+		case <-s.C:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no wake-up on topic %q", topic[:8])
+		}
+		s.Close()
+		other.Close()
+	}
+}

@@ -13,10 +13,10 @@ import (
 	"github.com/cairn-ml/cairn/internal/kv"
 )
 
-// maxPayload is the longest topic sent as a notification's payload
-// (PostgreSQL allows 8000 bytes); a longer one is sent empty, which wakes
-// every subscriber.
-const maxPayload = 4000
+// maxPayload is the longest topic sent as a notification's payload, in
+// hex (PostgreSQL allows 8000 bytes of text, and topics may hold any
+// byte); a longer one is sent empty, which wakes every subscriber.
+const maxPayload = 3999
 
 // channelName returns the notification channel of a schema: one per
 // schema, so that stores in different schemas of one database do not wake
@@ -34,7 +34,16 @@ func payload(topic string) string {
 	if len(topic) > maxPayload {
 		return ""
 	}
-	return topic
+	return hex.EncodeToString([]byte(topic))
+}
+
+// topicOf decodes a payload; one that is not ours wakes everyone.
+func topicOf(payload string) string {
+	b, err := hex.DecodeString(payload)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // subscribers are a DB's subscriptions and the listener that serves
@@ -45,8 +54,10 @@ type subscribers struct {
 	topics map[string]map[*kv.Subscription]struct{}
 	all    map[*kv.Subscription]struct{}
 	cancel context.CancelFunc // stops the listener; nil when it is not running
-	done   chan struct{}      // closed when the listener has stopped
 	closed bool
+	// running counts listener goroutines: one, and briefly two when a
+	// subscription starts one while the last is on its way out.
+	running sync.WaitGroup
 }
 
 func (s *subscribers) init() {
@@ -94,12 +105,10 @@ func (db *DB) Subscribe(topic string) (*kv.Subscription, error) {
 	s.topics[topic][sub] = struct{}{}
 	s.all[sub] = struct{}{}
 	if s.cancel == nil {
-		if s.done != nil {
-			<-s.done // the last listener is on its way out
-		}
 		ctx, cancel := context.WithCancel(context.Background())
-		s.cancel, s.done = cancel, make(chan struct{})
-		go db.listen(ctx, s.done)
+		s.cancel = cancel
+		s.running.Add(1)
+		go db.listen(ctx, s.running.Done)
 	}
 	return sub, nil
 }
@@ -139,18 +148,15 @@ func (s *subscribers) stop() {
 		s.cancel()
 		s.cancel = nil
 	}
-	done := s.done
 	s.mu.Unlock()
-	if done != nil {
-		<-done
-	}
+	s.running.Wait()
 }
 
 // listen keeps a connection that LISTENs on the schema's channel until
 // ctx ends, reconnecting (after 50 ms, doubling to 2 s) whenever it
 // fails, and waking every subscriber after each LISTEN.
-func (db *DB) listen(ctx context.Context, done chan struct{}) {
-	defer close(done)
+func (db *DB) listen(ctx context.Context, done func()) {
+	defer done()
 	wait := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		err := db.listenOnce(ctx, func() { wait = 50 * time.Millisecond })
@@ -194,6 +200,6 @@ func (db *DB) listenOnce(ctx context.Context, connected func()) error {
 		if err != nil {
 			return err
 		}
-		db.subs.wake(n.Payload)
+		db.subs.wake(topicOf(n.Payload))
 	}
 }

@@ -106,11 +106,15 @@ func model(t *testing.T, pg, mem kv.DB, seed uint64) {
 						v := b.Get(k)
 						say("get %q=%q nil=%v", short(k), v, v == nil)
 					case op == 5:
-						c = b.Cursor()
+						if c == nil || r.IntN(2) == 0 {
+							c = b.Cursor()
+						}
 						k, v := c.First()
 						pos("first", k, v)
 					case op == 6:
-						c = b.Cursor()
+						if c == nil || r.IntN(2) == 0 {
+							c = b.Cursor()
+						}
 						k, v := c.Last()
 						pos("last", k, v)
 					case op == 7:
@@ -318,5 +322,35 @@ func TestNoCreate(t *testing.T) {
 	_, err := Open(ctx, enginetest.Postgres(t), Options{NoCreate: true, Errors: kv.Errors{NotFound: notFound}})
 	if !errors.Is(err, notFound) || !errors.Is(err, kv.ErrNotFound) {
 		t.Fatalf("NoCreate on an empty schema = %v, want NotFound", err)
+	}
+}
+
+// After a read fails, the transaction hands out inert buckets rather than
+// nil (callers rely on their schema's buckets), answers nothing, refuses
+// writes, and the call returns the failure.
+func TestPoisoned(t *testing.T) {
+	db := openTest(t, Options{MaxAttempts: 1})
+	db.Update(ctx, func(tx kv.Tx) error { _, err := tx.CreateBucket("b"); return err })
+	boom := errors.New("boom")
+	err := db.Update(ctx, func(ktx kv.Tx) error {
+		ktx.(*tx).fail(boom)
+		for _, b := range []kv.Bucket{ktx.Bucket("b"), ktx.Bucket("b").Bucket([]byte("never seen"))} {
+			if b == nil {
+				t.Fatal("Bucket = nil in a failed transaction")
+			}
+			if b.Get([]byte("k")) != nil {
+				t.Error("Get answered in a failed transaction")
+			}
+			if k, _ := b.Cursor().First(); k != nil {
+				t.Error("a cursor answered in a failed transaction")
+			}
+			if err := b.Put([]byte("k"), nil); err == nil {
+				t.Error("Put succeeded in a failed transaction")
+			}
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update = %v, want the failure", err)
 	}
 }

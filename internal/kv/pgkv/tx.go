@@ -503,10 +503,26 @@ func (b *bucket) child(name []byte) int64 {
 }
 
 func (b *bucket) Bucket(name []byte) kv.Bucket {
-	if b.t.err != nil || len(name) == 0 {
+	if len(name) == 0 {
 		return nil
 	}
+	if b.t.err != nil {
+		// A failed transaction (its call returns the failure) still
+		// hands out buckets, inert ones if need be: callers that rely on
+		// their schema's buckets must not crash on a nil.
+		id, ok := b.t.kids[kidKey{b.id, string(name)}]
+		switch {
+		case ok && id == absent:
+			return nil
+		case !ok:
+			id = absent
+		}
+		return &bucket{t: b.t, id: id}
+	}
 	id := b.child(name)
+	if id == absent && b.t.err != nil {
+		return &bucket{t: b.t, id: absent} // failed just now: as above
+	}
 	if id == absent {
 		return nil
 	}

@@ -16,8 +16,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
+	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -139,4 +142,78 @@ func S3(t testing.TB) string {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + randomName("t-")
 	return u.String()
+}
+
+// envPass tells the helper processes a test starts (the test binary
+// again) which pass they belong to.
+const envPass = "CAIRN_TEST_PASS"
+
+// Engine names the records engine a package's suite runs on.
+type Engine string
+
+// The records engines.
+const (
+	OnBolt     Engine = "bbolt"
+	OnPostgres Engine = "postgres"
+)
+
+// Main runs a package's tests once per records engine, setting *engine
+// before each pass: on bbolt, then on PostgreSQL when CAIRN_TEST_POSTGRES
+// is set (under CI=true its absence fails the package). Call it from
+// TestMain: os.Exit(enginetest.Main(m, &engine)). A test that opens its
+// store with Records runs on both; one that opens a file of its own runs
+// on bbolt in both passes. A fuzzing or benchmark run (-fuzz, -bench)
+// makes one pass, on bbolt.
+func Main(m *testing.M, engine *Engine) int {
+	if p := os.Getenv(envPass); p != "" {
+		// A helper process a test started: the pass of its parent.
+		*engine = Engine(p)
+		return m.Run()
+	}
+	*engine = OnBolt
+	os.Setenv(envPass, string(OnBolt))
+	code := m.Run()
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		return code
+	}
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		return code
+	}
+	if !Have(EnvPostgres) {
+		if InCI() {
+			fmt.Printf("FAIL: %s is not set: CI must run this suite on PostgreSQL too (.ci/run starts a server)\n", EnvPostgres)
+			return 1
+		}
+		return code
+	}
+	fmt.Println("=== the suite again, on PostgreSQL (" + EnvPostgres + ")")
+	*engine = OnPostgres
+	os.Setenv(envPass, string(OnPostgres))
+	if c := m.Run(); c != 0 {
+		code = c
+	}
+	return code
+}
+
+// Records returns the location of a fresh records store of engine for
+// one test: a bbolt file in a temporary folder, or a fresh schema of the
+// PostgreSQL test server.
+func Records(t testing.TB, engine Engine) string {
+	t.Helper()
+	if engine == OnPostgres {
+		return Postgres(t)
+	}
+	return filepath.Join(t.TempDir(), "cairn.db")
+}
+
+// Blobs returns a blob location to go with a records store of engine:
+// "" (the default beside a bbolt file) on bbolt, and on PostgreSQL a
+// fresh prefix of the S3 test bucket when CAIRN_TEST_S3 is set (else ""
+// too: blobs in the database's tables).
+func Blobs(t testing.TB, engine Engine) string {
+	t.Helper()
+	if engine == OnPostgres && Have(EnvS3) {
+		return S3(t)
+	}
+	return ""
 }
