@@ -95,6 +95,8 @@ type app struct {
 	dir            string
 	stdout, stderr io.Writer
 	env            env
+	src            *source  // the data and its names (tabular.go); nil means the default
+	globals        []string // the global flags as given, for the hints (hints.go)
 
 	repo  *dataset.Repo
 	store *track.Store
@@ -154,7 +156,7 @@ func (a *app) openStores(create bool) error {
 	path := filepath.Join(a.dir, dbFile)
 	if !create {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("%w: %s holds nothing yet; run `%s -dir %s` first", errEmpty, a.dir, a.env.prog, a.dir)
+			return fmt.Errorf("%w: %s holds nothing yet; run `%s` first", errEmpty, a.dir, a.command())
 		}
 	}
 	if err := a.mkdir(); err != nil {
@@ -170,7 +172,7 @@ func (a *app) openStores(create bool) error {
 		return err
 	}
 	a.store, a.reg = st, reg
-	return nil
+	return a.reap() // reap.go
 }
 
 func (a *app) close() error {

@@ -53,8 +53,7 @@ func stageFlags(fs *flag.FlagSet, tunes bool) (trials *int, force *bool) {
 }
 
 // pipeline versions the data, runs the stages asked for and sets the
-// champion: for a full run, the better of the two on the test split;
-// for a stage alone, its model if there is no champion yet.
+// champion by the rule in champion.go.
 func (a *app) pipeline(ctx context.Context, doBaseline, doTune bool, trials int, force bool) error {
 	start := time.Now()
 	a.printf("work      %s\n", a.dir)
@@ -63,12 +62,20 @@ func (a *app) pipeline(ctx context.Context, doBaseline, doTune bool, trials int,
 		return err
 	}
 	state := "unchanged"
-	if d.created {
+	switch {
+	case d.created && d.same != 0:
+		state = fmt.Sprintf("new version v%d, the same content as v%d", d.version.Number, d.same)
+	case d.created:
 		state = "new version"
 	}
-	a.printf("data      %s  %s  (%d rows x %d features, %s)\n", d.version, d.version.Digest, d.all.Len(), len(d.all.Features), state)
+	a.printf("data      %s  %s  (%d rows x %d features%s; %s)\n", d.version, d.version.Digest, d.all.Len(), len(d.all.Columns), describeTable(d.all), state)
+	scored := "F1 of " + d.positive + ", the positive class"
+	if d.positive == "" {
+		scored = "macro F1"
+	}
+	a.printf("target    %s: %d classes (%s), scored by %s\n", d.all.Target, len(d.all.Classes), clip(strings.Join(d.all.Classes, ", "), 200), scored)
 	a.printf("split     train %d %s, test %d %s (stratified, seed %d, the rows scikit-learn picks)\n",
-		d.train.Len(), counts(d.train.Classes, d.train.ClassCounts()), d.test.Len(), counts(d.test.Classes, d.test.ClassCounts()), splitSeed)
+		d.train.Len(), counts(d.all.Classes, d.train.ClassCounts()), d.test.Len(), counts(d.all.Classes, d.test.ClassCounts()), splitSeed)
 	if err := a.openStores(true); err != nil {
 		return err
 	}
@@ -77,12 +84,12 @@ func (a *app) pipeline(ctx context.Context, doBaseline, doTune bool, trials int,
 		return err
 	}
 	var base, tuned *result
-	var first string // set when this command gave @champion its first version
+	var first string // set when this command moved @champion before the end
 	if doBaseline {
 		if base, err = a.baseline(ctx, exp, d, force); err != nil {
 			return err
 		}
-		if first, err = a.firstChampion(ctx, base); err != nil {
+		if first, err = a.firstChampion(ctx, d, base, !doTune); err != nil {
 			return err
 		}
 	}
@@ -91,87 +98,23 @@ func (a *app) pipeline(ctx context.Context, doBaseline, doTune bool, trials int,
 			return err
 		}
 		if !doBaseline {
-			if first, err = a.firstChampion(ctx, tuned); err != nil {
+			if first, err = a.firstChampion(ctx, d, tuned, true); err != nil {
 				return err
 			}
 		}
 	}
-	champ, note, err := a.pickChampion(ctx, base, tuned, first)
+	champ, note, err := a.pickChampion(ctx, d, base, tuned, first)
 	if err != nil {
 		return err
 	}
 	a.printf("champion  %s\n\n", note)
 	a.summary(d, base, tuned, champ)
 	a.printf("\ndone in %v. Next:\n", time.Since(start).Round(time.Millisecond))
-	p := a.env.prog
-	if a.dir != "cairn-data" {
-		p += " -dir " + a.dir
-	}
-	a.printf("  %s serve       serve @champion on http://127.0.0.1:8000 (dashboards under /ui/)\n", p)
-	a.printf("  %s rollback    move @champion back (works while serve runs)\n", p)
-	a.printf("  %s runs        the runs, best first; models, lineage: the registry\n", p)
-	return nil
-}
-
-// firstChampion points @champion at r's version if the alias is not set:
-// the first model registered is the champion until a better one comes.
-// It returns a note when it set the alias, else "".
-func (a *app) firstChampion(ctx context.Context, r *result) (string, error) {
-	model, err := a.reg.Model(ctx, modelName)
-	if err != nil {
-		return "", err
-	}
-	if _, set := model.Aliases[champion]; set {
-		return "", nil
-	}
-	if _, err := a.reg.SetAlias(ctx, modelName, champion, r.version.Number, registry.AliasOptions{
-		Reason: fmt.Sprintf("pipeline: the first model (%s)", stageName(r.stage)),
-	}); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("v%d (the first model)", r.version.Number), nil
-}
-
-// pickChampion points @champion at the better of base and tuned on the
-// test split (by F1, then ROC AUC; the tuned one on a tie) when both ran
-// and one of them was trained now. When both were cached it leaves the
-// alias where it is (rollback and promote may have moved it); with one
-// stage, where firstChampion left it. It returns the champion and a note.
-func (a *app) pickChampion(ctx context.Context, base, tuned *result, first string) (int, string, error) {
-	model, err := a.reg.Model(ctx, modelName)
-	if err != nil {
-		return 0, "", err
-	}
-	current := model.Aliases[champion]
-	if base == nil || tuned == nil {
-		if first != "" {
-			return current, first, nil
-		}
-		return current, fmt.Sprintf("v%d, left where it was (`promote` moves it to the best)", current), nil
-	}
-	want, why := tuned, "higher test F1"
-	switch {
-	case base.test.F1 > tuned.test.F1:
-		want = base
-	case base.test.F1 == tuned.test.F1 && base.test.ROCAUC > tuned.test.ROCAUC:
-		want, why = base, "same test F1, higher ROC AUC"
-	case base.test.F1 == tuned.test.F1 && base.test.ROCAUC < tuned.test.ROCAUC:
-		why = "same test F1, higher ROC AUC"
-	case base.test.F1 == tuned.test.F1:
-		why = "same test scores; the tuned one wins ties"
-	}
-	if current == want.version.Number {
-		return current, fmt.Sprintf("v%d (%s)", current, why), nil
-	}
-	if base.cached && tuned.cached {
-		return current, fmt.Sprintf("v%d, left where it was (v%d scores higher: %s; `promote` moves it there)", current, want.version.Number, why), nil
-	}
-	if _, err := a.reg.SetAlias(ctx, modelName, champion, want.version.Number, registry.AliasOptions{
-		Reason: fmt.Sprintf("pipeline: the %s model scores higher (%s)", stageName(want.stage), why),
-	}); err != nil {
-		return 0, "", err
-	}
-	return want.version.Number, fmt.Sprintf("v%d, moved from v%d (%s)", want.version.Number, current, why), nil
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 3, ' ', 0)
+	fmt.Fprintf(tw, "  %s\tserve @champion on http://127.0.0.1:8000 (dashboards under /ui/)\n", a.command("serve"))
+	fmt.Fprintf(tw, "  %s\tmove @champion back (works while serve runs)\n", a.command("rollback"))
+	fmt.Fprintf(tw, "  %s\tthe runs, best first; models, lineage: the registry\n", a.command("runs"))
+	return tw.Flush()
 }
 
 // stageName names the model a stage makes: "baseline" or "tuned".
@@ -194,7 +137,7 @@ func counts(classes []string, n []int) string {
 func (a *app) summary(d *data, base, tuned *result, champ int) {
 	a.printf("data      %s %s, scored on the %d test rows\n\n", d.version, d.version.Digest, d.test.Len())
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "model\tversion\tsettings\ttest accuracy\ttest F1 (%s)\ttest ROC AUC\t\n", d.all.Classes[1])
+	fmt.Fprintf(tw, "model\tversion\tsettings\ttest accuracy\ttest F1 (%s)\ttest ROC AUC\t\n", d.f1Label())
 	for _, r := range []*result{base, tuned} {
 		if r == nil {
 			continue
@@ -215,35 +158,35 @@ func (a *app) summary(d *data, base, tuned *result, champ int) {
 }
 
 func promoteFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
-	version := fs.Int("version", 0, "the version to promote (default: the best by test F1)")
+	version := fs.Int("version", 0, "the version to promote (default: the best by test F1 of those trained on the newest data)")
 	return func(ctx context.Context) error {
+		given := isSet(fs, "version")
+		if given && *version < 1 {
+			return &usageError{fmt.Sprintf("-version %d: versions are numbered from 1", *version)}
+		}
 		if err := a.openStores(false); err != nil {
 			return err
 		}
-		target := *version
-		if target == 0 {
-			vs, err := a.reg.Versions(ctx, modelName)
+		target, reason := *version, fmt.Sprintf("pipeline promote -version %d", *version)
+		if !given {
+			d, err := a.currentData(ctx)
 			if err != nil {
 				return err
 			}
-			// The same order as run's choice: test F1, then ROC AUC, then
-			// the newer version.
-			var best registry.Version
-			for _, v := range vs {
-				f, ok := v.Metrics["test_f1"]
-				if !ok || v.Archived {
-					continue
-				}
-				bf, bauc, auc := best.Metrics["test_f1"], best.Metrics["test_roc_auc"], v.Metrics["test_roc_auc"]
-				if target == 0 || f > bf || (f == bf && (auc > bauc || (auc == bauc && v.Number > best.Number))) {
-					best, target = v, v.Number
-				}
+			vs, err := a.reg.Versions(ctx, a.source().model)
+			if err != nil {
+				return err
 			}
-			if target == 0 {
-				return fmt.Errorf("no version of %s has a test F1 to rank by; give -version", modelName)
+			b, ok := best(d, vs)
+			if !ok {
+				return fmt.Errorf("no version of %s was trained on %s, the newest data, and scored by its %s F1; run `%s` or give -version N",
+					a.source().model, d.version, d.f1Label(), a.command())
 			}
+			target = b.Number
+			reason = fmt.Sprintf("pipeline promote: v%d is the best on the test split of %s (test F1 %.4f, ROC AUC %.4f)",
+				b.Number, d.version, b.Metrics["test_f1"], b.Metrics["test_roc_auc"])
 		}
-		ev, err := a.reg.SetAlias(ctx, modelName, champion, target, registry.AliasOptions{Reason: "pipeline promote"})
+		ev, err := a.reg.SetAlias(ctx, a.source().model, champion, target, registry.AliasOptions{Reason: reason})
 		if err != nil {
 			return err
 		}
@@ -253,19 +196,30 @@ func promoteFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 }
 
 func rollbackFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
-	to := fs.Int("to", 0, "the version to move @champion to (default: where it was before its last move)")
+	to := fs.Int("to", 0, "the version to move @champion to, one it pointed at before (default: where it was before its last move)")
 	return func(ctx context.Context) error {
+		given := isSet(fs, "to")
+		if given && *to < 1 {
+			return &usageError{fmt.Sprintf("-to %d: versions are numbered from 1 (without -to, rollback undoes the last move)", *to)}
+		}
 		if err := a.openStores(false); err != nil {
 			return err
 		}
 		var ev registry.AliasEvent
 		var err error
-		if *to != 0 {
-			ev, err = a.reg.RollbackTo(ctx, modelName, champion, *to, registry.AliasOptions{Reason: "pipeline rollback -to"})
+		if given {
+			ev, err = a.reg.RollbackTo(ctx, a.source().model, champion, *to, registry.AliasOptions{Reason: fmt.Sprintf("pipeline rollback -to %d", *to)})
 		} else {
-			ev, err = a.reg.Rollback(ctx, modelName, champion, registry.AliasOptions{Reason: "pipeline rollback"})
+			reason := "pipeline rollback"
+			if cur, set, cerr := a.champion(ctx); cerr == nil && set {
+				reason = fmt.Sprintf("pipeline rollback: undo the move to v%d", cur.Number)
+			}
+			ev, err = a.reg.Rollback(ctx, a.source().model, champion, registry.AliasOptions{Reason: reason})
 		}
 		if errors.Is(err, registry.ErrNoRollback) {
+			if given {
+				return fmt.Errorf("@champion never pointed at v%d; `promote -version %d` moves it there (%w)", *to, *to, err)
+			}
 			return fmt.Errorf("@champion has no earlier version to go back to; use -to N (%w)", err)
 		}
 		if err != nil {
@@ -276,14 +230,22 @@ func rollbackFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 	}
 }
 
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 func (a *app) moved(ev registry.AliasEvent) {
+	model := a.source().model
 	switch {
 	case ev.Seq == 0 || ev.From == ev.To:
-		a.printf("@champion already points at %s v%d\n", modelName, ev.To)
+		a.printf("@champion already points at %s v%d\n", model, ev.To)
 	case ev.From == 0:
-		a.printf("@champion -> %s v%d\n", modelName, ev.To)
+		a.printf("@champion -> %s v%d\n", model, ev.To)
 	default:
-		a.printf("@champion: %s v%d -> v%d (a running `serve` switches within a poll)\n", modelName, ev.From, ev.To)
+		a.printf("@champion: %s v%d -> v%d (a running `serve` switches within a poll)\n", model, ev.From, ev.To)
 	}
 }
 
@@ -311,12 +273,25 @@ func runsFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 				f = "(" + f + ") AND " + top
 			}
 		}
-		recs, _, err := a.store.SearchRuns(ctx, track.SearchOptions{
+		opts := track.SearchOptions{
 			ExperimentIDs: []string{exp.ID},
 			Filter:        f,
 			OrderBy:       []string{"metrics.test_f1 DESC", "metrics.cv_f1 DESC"},
 			Limit:         *n,
-		})
+		}
+		recs, _, err := a.store.SearchRuns(ctx, opts)
+		var perr *track.ParseError
+		if errors.As(err, &perr) && f != *filter {
+			// The filter was wrapped to leave out the trials: report what
+			// is wrong with it as the user typed it.
+			opts.Filter, opts.Limit = *filter, 1
+			if _, _, uerr := a.store.SearchRuns(ctx, opts); uerr != nil {
+				err = uerr
+			}
+		}
+		if errors.As(err, &perr) {
+			return &usageError{"-filter: " + err.Error()}
+		}
 		if err != nil {
 			return err
 		}
@@ -371,9 +346,10 @@ func modelsFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 		if err := a.openStores(false); err != nil {
 			return err
 		}
-		vs, err := a.reg.Versions(ctx, modelName)
+		model := a.source().model
+		vs, err := a.reg.Versions(ctx, model)
 		if errors.Is(err, registry.ErrNotFound) {
-			a.printf("no model %s registered yet\n", modelName)
+			a.printf("no model %s registered yet\n", model)
 			return nil
 		}
 		if err != nil {
@@ -381,19 +357,29 @@ func modelsFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 		}
 		sort.Slice(vs, func(i, j int) bool { return vs[i].Number < vs[j].Number })
 		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "model\tversion\taliases\tstage\ttest F1\ttest ROC AUC\tregistered\tdigest\t\n")
+		fmt.Fprintf(tw, "model\tversion\taliases\tstage\ttrained on\ttest F1\ttest ROC AUC\tregistered\tdigest\t\n")
+		names := map[string]string{}
 		for _, v := range vs {
 			aliases := "-"
 			if len(v.Aliases) > 0 {
 				aliases = "@" + strings.Join(v.Aliases, " @")
 			}
-			fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", v.Name, v.Number, aliases, orDash(v.Tags["stage"]),
-				vmetric(v, "test_f1"), vmetric(v, "test_roc_auc"), v.Created.Local().Format("2006-01-02 15:04:05"), v.Digest[:min(len(v.Digest), 19)])
+			if _, ok := names[v.DatasetDigest]; !ok {
+				names[v.DatasetDigest] = strings.TrimPrefix(a.dataNamed(ctx, v.DatasetDigest), a.source().name+"@")
+			}
+			f1 := vmetric(v, "test_f1")
+			if p := v.Tags[verPositive]; p != "" {
+				f1 += " (" + p + ")"
+			} else if _, ok := v.Tags[verTarget]; ok && f1 != "-" {
+				f1 += " (macro)"
+			}
+			fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", v.Name, v.Number, aliases, orDash(v.Tags["stage"]), names[v.DatasetDigest],
+				f1, vmetric(v, "test_roc_auc"), v.Created.Local().Format("2006-01-02 15:04:05"), v.Digest[:min(len(v.Digest), 19)])
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		hist, err := a.reg.AliasHistory(ctx, modelName, champion)
+		hist, err := a.reg.AliasHistory(ctx, model, champion)
 		if err != nil || len(hist) == 0 {
 			return err
 		}
@@ -424,14 +410,18 @@ func vmetric(v registry.Version, k string) string {
 func lineageFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 	version := fs.Int("version", 0, "the version to trace (default: @champion)")
 	return func(ctx context.Context) error {
+		given := isSet(fs, "version")
+		if given && *version < 1 {
+			return &usageError{fmt.Sprintf("-version %d: versions are numbered from 1", *version)}
+		}
 		if err := a.openStores(false); err != nil {
 			return err
 		}
 		ref := "@" + champion
-		if *version != 0 {
+		if given {
 			ref = strconv.Itoa(*version)
 		}
-		v, err := a.reg.Get(ctx, modelName, ref)
+		v, err := a.reg.Get(ctx, a.source().model, ref)
 		if err != nil {
 			return err
 		}
@@ -486,17 +476,20 @@ func (a *app) dataLineage(digest string) error {
 	if err != nil {
 		return err
 	}
-	vs, err := repo.Versions(context.Background(), dataName)
+	vs, err := repo.Versions(context.Background(), a.source().name)
 	if err != nil {
 		return err
 	}
+	found := false
 	for _, dv := range vs {
 		if dv.Digest == digest {
 			a.printf("         %s in %s: %d file(s), %d bytes, recorded %s, %q\n", dv, repo.Dir(), dv.Files, dv.Size, dv.Created.Local().Format(time.DateTime), dv.Message)
-			return nil
+			found = true
 		}
 	}
-	a.printf("         (no version of %s in %s has this digest)\n", dataName, repo.Dir())
+	if !found {
+		a.printf("         (no version of %s in %s has this digest)\n", a.source().name, repo.Dir())
+	}
 	return nil
 }
 

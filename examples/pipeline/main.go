@@ -10,17 +10,22 @@
 //
 // Usage:
 //
-//	pipeline [-dir DIR] [subcommand [flags]]
+//	pipeline [-dir DIR] [-data PATH -target COLUMN [-positive LABEL]] [subcommand [flags]]
 //
 // The subcommands are run (the default), baseline, tune, promote, rollback,
 // serve, runs, models and lineage; `pipeline help` lists them and
-// `pipeline SUBCOMMAND -h` explains one. All state lives in the work folder
-// DIR (default ./cairn-data), made on first use:
+// `pipeline SUBCOMMAND -h` explains one. The data is the embedded
+// breast-cancer set unless -data names the embedded Palmer penguins
+// (-data penguins) or a CSV file with a target column (-data PATH -target
+// COLUMN), read as pandas reads it: text columns and missing values are
+// imputed, encoded and scaled inside the model, as scikit-learn's common
+// recipe does. All state lives in the work folder DIR (default
+// ./cairn-data), made on first use:
 //
-//	DIR/data/breast-cancer.csv   the data set as a file (written from the embedded copy if missing)
-//	DIR/datasets/                its versions, content-addressed (package dataset)
+//	DIR/data/breast-cancer.csv   an embedded set as a file (written from the embedded copy if missing)
+//	DIR/datasets/                the data's versions, content-addressed (package dataset)
 //	DIR/cairn.db                 runs (track) and models (registry), one bbolt file
-//	DIR/objects/                 artifacts and model bytes, content-addressed
+//	DIR/objects/                 artifacts, model bytes and data, content-addressed
 //
 // Every command opens the files only for the length of each call
 // (the Shared mode of track, registry and dataset), so `serve` in one
@@ -37,13 +42,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A closed stdout (pipeline | head) must not kill the process in the
+	// middle of a run: with SIGPIPE ignored a write to it fails with EPIPE
+	// instead, run drops the rest of the output and the work goes on to
+	// its end. Ctrl-C, SIGTERM and a closed terminal (SIGHUP) cancel the
+	// work: the runs in progress end as killed.
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, defaultEnv())
 	stop()
 	os.Exit(code)
@@ -80,19 +90,49 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 // run runs the command line args (without the program name) and returns the
-// exit code: 0, 1 for a failure, 2 for a usage error.
+// exit code: 0, 1 for a failure, 2 for a usage error. Output that cannot
+// be written to stdout does not stop the command (see output).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env env) int {
+	out := &output{w: stdout}
+	code := runArgs(ctx, args, out, stderr, env)
+	if code == 0 && out.err != nil && !errors.Is(out.err, syscall.EPIPE) {
+		fmt.Fprintf(stderr, "pipeline: writing the output: %v\n", out.err)
+		return 1
+	}
+	return code
+}
+
+// output is stdout as the commands write it: the first write that fails
+// is remembered and later ones are dropped, so that a reader that went
+// away (pipeline | head: EPIPE) or a full disk costs the command its
+// output, not its work. A broken pipe is not an error (the reader had
+// what it wanted); any other failure makes the exit code 1.
+type output struct {
+	w   io.Writer
+	err error
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	if o.err == nil {
+		_, o.err = o.w.Write(p)
+	}
+	return len(p), nil
+}
+
+func runArgs(ctx context.Context, args []string, stdout, stderr io.Writer, env env) int {
 	top := flag.NewFlagSet("pipeline", flag.ContinueOnError)
 	top.SetOutput(io.Discard)
 	dir := top.String("dir", "cairn-data", "the work folder that holds all state")
+	var sel dataFlags
+	sel.add(top)
 	top.Usage = func() {}
 	if err := top.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			usage(stdout, env.prog)
+			usage(stdout, env.prog, top)
 			return 0
 		}
 		fmt.Fprintf(stderr, "pipeline: %v\n\n", err)
-		usage(stderr, env.prog)
+		usage(stderr, env.prog, top)
 		return 2
 	}
 	rest := top.Args()
@@ -102,7 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env env) 
 	}
 	if name == "help" {
 		if len(rest) == 0 {
-			usage(stdout, env.prog)
+			usage(stdout, env.prog, top)
 			return 0
 		}
 		name, rest = rest[0], []string{"-h"}
@@ -116,11 +156,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env env) 
 	}
 	if cmd == nil {
 		fmt.Fprintf(stderr, "pipeline: unknown subcommand %q\n\n", name)
-		usage(stderr, env.prog)
+		usage(stderr, env.prog, top)
 		return 2
 	}
 
-	a := &app{dir: *dir, stdout: stdout, stderr: stderr, env: env}
+	src, err := sel.source()
+	if err != nil {
+		fmt.Fprintf(stderr, "pipeline: %v\n\n", err)
+		usage(stderr, env.prog, top)
+		return 2
+	}
+	a := &app{dir: *dir, stdout: stdout, stderr: stderr, env: env, src: src, globals: givenFlags(top)}
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	exec := cmd.flags(fs, a)
@@ -138,7 +184,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env env) 
 		commandUsage(stderr, env.prog, cmd, fs)
 		return 2
 	}
-	err := exec(ctx)
+	err = exec(ctx)
 	if cerr := a.close(); err == nil {
 		err = cerr
 	}
@@ -155,19 +201,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env env) 
 	return 0
 }
 
-func usage(w io.Writer, prog string) {
-	fmt.Fprintf(w, "Usage: %s [-dir DIR] [subcommand [flags]]\n\n", prog)
-	fmt.Fprintf(w, "The breast-cancer pipeline: data versions, training, tuning, tracking,\n")
-	fmt.Fprintf(w, "a model registry and serving, all in the work folder DIR (default ./cairn-data).\n\n")
+func usage(w io.Writer, prog string, top *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: %s [global flags] [subcommand [flags]]\n\n", prog)
+	fmt.Fprintf(w, "The pipeline of a classifier: data versions, training, tuning, tracking,\n")
+	fmt.Fprintf(w, "a model registry and serving, all in the work folder DIR (default ./cairn-data),\n")
+	fmt.Fprintf(w, "on the embedded breast-cancer data, the embedded penguins (-data penguins)\n")
+	fmt.Fprintf(w, "or a CSV file of your own (-data PATH -target COLUMN).\n\n")
 	fmt.Fprintf(w, "Subcommands:\n")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintf(w, "\nGlobal flags (before the subcommand):\n")
+	top.SetOutput(w)
+	top.PrintDefaults()
+	top.SetOutput(io.Discard)
 	fmt.Fprintf(w, "\nWith no subcommand it runs `run`. `%s SUBCOMMAND -h` explains one.\n", prog)
 }
 
 func commandUsage(w io.Writer, prog string, c *command, fs *flag.FlagSet) {
-	line := strings.TrimSpace(fmt.Sprintf("%s [-dir DIR] %s %s", prog, c.name, c.args))
+	line := strings.TrimSpace(fmt.Sprintf("%s [global flags] %s %s", prog, c.name, c.args))
 	fmt.Fprintf(w, "Usage: %s\n\n%s.\n", line, strings.ToUpper(c.summary[:1])+c.summary[1:])
 	has := false
 	fs.VisitAll(func(*flag.Flag) { has = true })
@@ -177,14 +229,4 @@ func commandUsage(w io.Writer, prog string, c *command, fs *flag.FlagSet) {
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
-}
-
-// progName is how the user started the program, for the hints it prints:
-// "go run ./examples/pipeline" under go run, else the binary's name.
-func progName() string {
-	exe := os.Args[0]
-	if strings.Contains(exe, "go-build") {
-		return "go run ./examples/pipeline"
-	}
-	return filepath.Base(exe)
 }

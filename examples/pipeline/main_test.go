@@ -356,7 +356,7 @@ func TestNoCacheWithoutCode(t *testing.T) {
 	other := e
 	other.code = func() string { return "test:2" }
 	out = mustPipe(t, other, dir, "baseline")
-	if !strings.Contains(out, "baseline  trained") {
+	if !strings.Contains(out, "baseline  trained") || !strings.Contains(out, "on this data ran other code (test:1; this is test:2)") {
 		t.Errorf("baseline with other code was cached:\n%s", out)
 	}
 }
@@ -408,7 +408,7 @@ func TestUsage(t *testing.T) {
 		{args: []string{"run", "-h"}, code: 0, out: "-trials int"},
 		{args: []string{"fly"}, code: 2, err: `unknown subcommand "fly"`},
 		{args: []string{"-x"}, code: 2, err: "flag provided but not defined: -x"},
-		{args: []string{"runs", "-x"}, code: 2, err: "Usage: pipeline [-dir DIR] runs"},
+		{args: []string{"runs", "-x"}, code: 2, err: "Usage: pipeline [global flags] runs"},
 		{args: []string{"models", "extra"}, code: 2, err: `unexpected argument "extra"`},
 		{args: []string{"run", "-trials", "0"}, code: 2, err: "-trials must be at least 1"},
 		{args: []string{"runs", "-n", "many"}, code: 2, err: "invalid value"},

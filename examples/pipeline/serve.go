@@ -34,13 +34,14 @@ func serveFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 			level = slog.LevelDebug
 		}
 		logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-		srv, err := serve.New(serve.Options{Logger: logger, DefaultModel: modelName})
+		model := a.source().model
+		srv, err := serve.New(serve.Options{Logger: logger, DefaultModel: model})
 		if err != nil {
 			return err
 		}
 		defer srv.Close()
-		if err := srv.Follow(ctx, a.reg, modelName, "@"+champion); err != nil {
-			return fmt.Errorf("serving %s@%s: %w (run the pipeline first; `models` lists the versions)", modelName, champion, err)
+		if err := srv.Follow(ctx, a.reg, model, "@"+champion); err != nil {
+			return fmt.Errorf("serving %s@%s: %w (run `%s` first; `models` lists the versions)", model, champion, err, a.command())
 		}
 		ln, err := net.Listen("tcp", *addr)
 		if err != nil {
@@ -50,9 +51,9 @@ func serveFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 		tcp, _ := ln.Addr().(*net.TCPAddr)
 		mlflowOn := *token != "" || tcp != nil && tcp.IP.IsLoopback()
 		st := srv.Status()[0]
-		a.printf("serving   %s @%s = v%d, following the alias (a `rollback` or `promote` in another terminal swaps it live)\n", modelName, champion, st.Version)
-		a.printf("  predict   POST %s/v1/models/%s:predict\n", base, modelName)
-		a.printf("  KServe v2 POST %s/v2/models/%s/infer\n", base, modelName)
+		a.printf("serving   %s @%s = v%d, following the alias (a `rollback` or `promote` in another terminal swaps it live)\n", model, champion, st.Version)
+		a.printf("  predict   POST %s/v1/models/%s:predict\n", base, model)
+		a.printf("  KServe v2 POST %s/v2/models/%s/infer\n", base, model)
 		a.printf("  MLflow    POST %s/invocations\n", base)
 		if mlflowOn {
 			a.printf("  MLflow API  MLFLOW_TRACKING_URI=%s (tracking, registry, artifacts under /api/2.0/)\n", base)
@@ -61,8 +62,10 @@ func serveFlags(fs *flag.FlagSet, a *app) func(context.Context) error {
 		}
 		a.printf("  OpenAPI   %s/openapi.json    metrics %s/metrics\n", base, base)
 		a.printf("  runs      %s/ui/\n", base)
-		a.printf("  models    %s/ui/registry/models/%s\n", base, modelName)
-		a.printf("try:\n  curl -s %s/v1/models/%s:predict -d '{\"instances\": [%s]}'\n", base, modelName, sampleRow())
+		a.printf("  models    %s/ui/registry/models/%s\n", base, model)
+		if ex := a.example(ctx); ex != "" {
+			a.printf("try:\n  curl -s %s/v1/models/%s:predict -d %s\n", base, model, shellQuote(`{"instances": [`+ex+`]}`))
+		}
 		a.printf("Ctrl-C stops.\n")
 		var api *mlflowAPI
 		if mlflowOn {
@@ -106,6 +109,19 @@ func (a *app) handler(srv *serve.Server, logger *slog.Logger, api *mlflowAPI) ht
 	mux.Handle("/ui/", runs)
 	mux.Handle("/", srv)
 	return mux
+}
+
+// example is a row the champion can be asked about, for the curl line:
+// the input example registered with it, else, for the breast-cancer
+// model, the first row of the embedded set; "" if there is none.
+func (a *app) example(ctx context.Context) string {
+	if v, set, err := a.champion(ctx); err == nil && set && v.Tags[verExample] != "" {
+		return v.Tags[verExample]
+	}
+	if a.source().model == modelName {
+		return sampleRow()
+	}
+	return ""
 }
 
 // sampleRow is the first row of the data set (a malignant tumour) as a

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cairn-ml/cairn/linear"
@@ -30,18 +31,6 @@ const (
 
 var solverChoices = []string{"lbfgs", "newton", "cd"}
 
-// baseConfig is the logistic regression both stages start from:
-// scikit-learn's defaults (L2, C = 1, tol 1e-4, 100 iterations) on
-// standardised features. The scaler travels inside the model, so the
-// served model takes raw features.
-func baseConfig(d *data) linear.Config {
-	return linear.Config{
-		Standardize: true,
-		Classes:     d.all.Classes,
-		Features:    d.all.Features,
-	}
-}
-
 // modelSettings is the part of a linear.Config that changes what is
 // fitted, as it enters a cache key.
 type modelSettings struct {
@@ -51,11 +40,12 @@ type modelSettings struct {
 	Tol         float64 `json:"tol"`
 	MaxIter     int     `json:"max_iter"`
 	Standardize bool    `json:"standardize"`
+	Inputs      bool    `json:"inputs,omitempty"` // the preprocessing of raw inputs (see baseConfig)
 }
 
 func settingsOf(cfg linear.Config) modelSettings {
 	return modelSettings{C: cfg.C, Penalty: cfg.Penalty.String(), Solver: cfg.Solver.String(),
-		Tol: cfg.Tol, MaxIter: cfg.MaxIter, Standardize: cfg.Standardize}
+		Tol: cfg.Tol, MaxIter: cfg.MaxIter, Standardize: cfg.Standardize, Inputs: cfg.Inputs != nil}
 }
 
 // stageSettings is everything a stage's result depends on besides the
@@ -64,6 +54,8 @@ func settingsOf(cfg linear.Config) modelSettings {
 type stageSettings struct {
 	Stage        string        `json:"stage"`
 	Data         string        `json:"data"`
+	Target       string        `json:"target,omitempty"`
+	Positive     string        `json:"positive,omitempty"`
 	TestFraction float64       `json:"test_fraction"`
 	SplitSeed    uint64        `json:"split_seed"`
 	Model        modelSettings `json:"model"`
@@ -110,7 +102,7 @@ type result struct {
 
 // experiment returns the pipeline's experiment.
 func (a *app) experiment(ctx context.Context) (*track.Experiment, error) {
-	return a.store.Experiment(ctx, modelName)
+	return a.store.Experiment(ctx, a.source().model)
 }
 
 // lookup finds the newest finished run of a stage with the cache key and
@@ -131,7 +123,7 @@ func (a *app) lookup(ctx context.Context, exp *track.Experiment, key string, d *
 	rec := recs[0]
 	short := rec.ID
 	ref := rec.Tags[tagVersion]
-	v, b, err := a.reg.Load(ctx, modelName, ref)
+	v, b, err := a.reg.Load(ctx, a.source().model, ref)
 	if err != nil {
 		return nil, fmt.Sprintf("the model (v%s) of run %s cannot be read back (%v)", ref, short, err), nil
 	}
@@ -159,7 +151,7 @@ func (a *app) lookup(ctx context.Context, exp *track.Experiment, key string, d *
 
 // cached looks the stage up unless force is set or caching is off, and
 // says what it found.
-func (a *app) cached(ctx context.Context, exp *track.Experiment, label, key string, d *data, force bool) (*result, error) {
+func (a *app) cached(ctx context.Context, exp *track.Experiment, stage, label, key string, d *data, force bool) (*result, error) {
 	switch {
 	case force:
 		return nil, nil
@@ -174,7 +166,38 @@ func (a *app) cached(ctx context.Context, exp *track.Experiment, label, key stri
 	if why != "" {
 		a.printf("%-9s cached run found, but %s: training again\n", label, why)
 	}
+	if r == nil && why == "" {
+		a.notCached(ctx, exp, stage, label, d)
+	}
 	return r, nil
+}
+
+// notCached says why a stage that ran on this data before is not cached
+// when that is because its code differs: a `go build` binary and `go run`
+// build different executables (see codeIdentity), which surprises.
+func (a *app) notCached(ctx context.Context, exp *track.Experiment, stage, label string, d *data) {
+	recs, _, err := a.store.SearchRuns(ctx, track.SearchOptions{
+		ExperimentIDs: []string{exp.ID},
+		Filter: fmt.Sprintf("tags.`%s` = '%s' AND tags.`%s` = '%s' AND attributes.status = 'FINISHED'",
+			tagStage, stage, tagDataID, d.version.Digest),
+		OrderBy: []string{"attributes.start_time DESC"},
+		Limit:   1,
+	})
+	if err != nil || len(recs) == 0 {
+		return
+	}
+	if other := recs[0].Tags[tagCode]; other != a.env.code() {
+		a.printf("%-9s not cached: run %s on this data ran other code (%s; this is %s)\n",
+			label, recs[0].ID, shortCode(other), shortCode(a.env.code()))
+	}
+}
+
+// shortCode shortens a code identity's hash for a message.
+func shortCode(c string) string {
+	if i := strings.LastIndexByte(c, ':'); i >= 0 && len(c)-i > 13 {
+		return c[:i+13]
+	}
+	return orDash(c)
 }
 
 // startRun starts a top-level run of a stage with the data inputs logged.
@@ -195,9 +218,10 @@ func (a *app) startRun(ctx context.Context, exp *track.Experiment, name, stage, 
 	if err != nil {
 		return nil, err
 	}
+	ds := a.source().name
 	inputs := []track.Input{
-		{Name: dataName, Version: "v" + strconv.Itoa(d.version.Number), Digest: d.version.Digest, Source: "datasets", Context: "training"},
-		{Name: dataName, Version: "v" + strconv.Itoa(d.version.Number), Digest: d.version.Digest, Source: "datasets", Context: "test"},
+		{Name: ds, Version: "v" + strconv.Itoa(d.version.Number), Digest: d.version.Digest, Source: "datasets", Context: "training"},
+		{Name: ds, Version: "v" + strconv.Itoa(d.version.Number), Digest: d.version.Digest, Source: "datasets", Context: "test"},
 	}
 	if err := run.LogInput(ctx, inputs...); err != nil {
 		return nil, a.fail(run, err)
@@ -244,12 +268,19 @@ func (a *app) finish(ctx context.Context, run *track.Run, stage, key string, d *
 		"test_f1":       rep.F1,
 		"test_roc_auc":  rep.ROCAUC,
 	}
-	v, created, err := a.reg.Register(ctx, modelName, bytes.NewReader(b), registry.RegisterOptions{
+	vtags := map[string]string{"stage": stage, verTarget: d.all.Target}
+	if d.positive != "" {
+		vtags[verPositive] = d.positive
+	}
+	if d.example != "" {
+		vtags[verExample] = d.example
+	}
+	v, created, err := a.reg.Register(ctx, a.source().model, bytes.NewReader(b), registry.RegisterOptions{
 		Format:        linear.FormatName,
 		RunID:         run.ID(),
 		DatasetDigest: d.version.Digest,
 		Metrics:       testMetrics,
-		Tags:          map[string]string{"stage": stage},
+		Tags:          vtags,
 		Description:   describe(stage, m),
 	})
 	if err != nil {
@@ -281,25 +312,53 @@ func (a *app) finish(ctx context.Context, run *track.Run, stage, key string, d *
 	return &result{stage: stage, runID: run.ID(), version: v, created: created, model: m, test: rep}, nil
 }
 
+// Tags of a registered version besides "stage": what its test scores
+// mean, and a row to try it with.
+const (
+	verTarget   = "target"        // the column it predicts
+	verPositive = "positive"      // the class its test F1 is of; absent for macro F1
+	verExample  = "input_example" // one row as a client sends it (MLflow's input example)
+)
+
 // describe is a version's description.
 func describe(stage string, m *linear.Model) string {
 	s := m.Summary()
-	return fmt.Sprintf("%s: logistic regression, %v penalty, C=%.4g, solver %v, standardised features", stage, s.Penalty, s.C, s.Solver)
+	return fmt.Sprintf("%s: logistic regression, %v penalty, C=%.4g, solver %v, %s", stage, s.Penalty, s.C, s.Solver, preprocessing(m))
+}
+
+// preprocessing says what the model does to its inputs.
+func preprocessing(m *linear.Model) string {
+	in := m.Inputs()
+	if in == nil {
+		if m.Summary().Standardized {
+			return "standardised features"
+		}
+		return "raw features"
+	}
+	num, cat := 0, 0
+	for _, x := range in {
+		if x.Kind == linear.Categorical {
+			cat++
+		} else {
+			num++
+		}
+	}
+	return fmt.Sprintf("%d numeric inputs mean-imputed and standardised, %d text inputs most-frequent-imputed and one-hot encoded", num, cat)
 }
 
 // baseline trains the baseline (default settings), or reuses a cached one.
 func (a *app) baseline(ctx context.Context, exp *track.Experiment, d *data, force bool) (*result, error) {
-	cfg := baseConfig(d)
-	key := cacheKey(stageSettings{Stage: "baseline", Data: d.version.Digest, TestFraction: testFraction,
-		SplitSeed: splitSeed, Model: settingsOf(cfg)}, a.env.code())
-	if r, err := a.cached(ctx, exp, "baseline", key, d, force); err != nil || r != nil {
+	cfg := d.base
+	key := cacheKey(stageSettings{Stage: "baseline", Data: d.version.Digest, Target: d.all.Target, Positive: d.positive,
+		TestFraction: testFraction, SplitSeed: splitSeed, Model: settingsOf(cfg)}, a.env.code())
+	if r, err := a.cached(ctx, exp, "baseline", "baseline", key, d, force); err != nil || r != nil {
 		if r != nil {
 			a.printf("baseline  cached: run %s with the same data, settings and code; model v%d read back and checked (test F1 %.4f)\n",
 				r.runID, r.version.Number, r.test.F1)
 		}
 		return r, err
 	}
-	run, err := a.startRun(ctx, exp, "baseline", "baseline", key, d, splitParams(), nil)
+	run, err := a.startRun(ctx, exp, "baseline", "baseline", key, d, splitParams(d), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -317,23 +376,28 @@ func (a *app) baseline(ctx context.Context, exp *track.Experiment, d *data, forc
 	if err != nil {
 		return nil, err
 	}
-	a.printf("baseline  trained in %v (%v, C=1): test F1 %.4f -> %s\n", took.Round(time.Microsecond*100), m.Summary().Solver, r.test.F1, registered(r))
+	a.printf("baseline  trained in %v (%v, C=1): test F1 %.4f -> %s\n", took.Round(time.Microsecond*100), m.Summary().Solver, r.test.F1, a.registered(r))
 	return r, nil
 }
 
-// splitParams are the params of the data split.
-func splitParams() map[string]string {
-	return map[string]string{
+// splitParams are the params of the data split and the scoring.
+func splitParams(d *data) map[string]string {
+	p := map[string]string{
 		"test_size":  strconv.FormatFloat(testFraction, 'g', -1, 64),
 		"split_seed": strconv.Itoa(splitSeed),
+		"target":     d.all.Target,
 	}
+	if d.positive != "" {
+		p["positive"] = d.positive
+	}
+	return p
 }
 
 // modelParams are the params of a fitted model, from its summary: the
 // values the fit used, defaults and Auto resolved by linear itself.
 func modelParams(m *linear.Model) map[string]string {
 	s := m.Summary()
-	return map[string]string{
+	p := map[string]string{
 		"C":           strconv.FormatFloat(s.C, 'g', -1, 64),
 		"penalty":     s.Penalty.String(),
 		"solver":      s.Solver.String(),
@@ -341,6 +405,11 @@ func modelParams(m *linear.Model) map[string]string {
 		"max_iter":    strconv.Itoa(s.MaxIter),
 		"standardize": strconv.FormatBool(s.Standardized),
 	}
+	if m.Inputs() != nil {
+		delete(p, "standardize")
+		p["preprocessing"] = preprocessing(m)
+	}
+	return p
 }
 
 func (a *app) warn(m *linear.Model) {
@@ -349,27 +418,33 @@ func (a *app) warn(m *linear.Model) {
 	}
 }
 
-func registered(r *result) string {
+func (a *app) registered(r *result) string {
 	if r.created {
-		return fmt.Sprintf("registered %s v%d", modelName, r.version.Number)
+		return fmt.Sprintf("registered %s v%d", a.source().model, r.version.Number)
 	}
-	return fmt.Sprintf("same bytes as %s v%d, already registered", modelName, r.version.Number)
+	return fmt.Sprintf("same bytes as %s v%d, already registered", a.source().model, r.version.Number)
 }
 
 // tuneStage runs the TPE study (each trial a child run of the "tuned"
 // run), refits the best configuration on the training split and registers
 // it, or reuses a cached study.
 func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, trials int, force bool) (*result, error) {
-	base := baseConfig(d)
-	key := cacheKey(stageSettings{Stage: "tune", Data: d.version.Digest, TestFraction: testFraction, SplitSeed: splitSeed,
+	base := d.base
+	key := cacheKey(stageSettings{Stage: "tune", Data: d.version.Digest, Target: d.all.Target, Positive: d.positive,
+		TestFraction: testFraction, SplitSeed: splitSeed,
 		Model: settingsOf(base), Trials: trials, Folds: cvFolds, Sampler: "tpe", Seed: tuneSeed, CLow: cLow, CHigh: cHigh,
 		Solvers: solverChoices}, a.env.code())
-	if r, err := a.cached(ctx, exp, "tuning", key, d, force); err != nil || r != nil {
+	if r, err := a.cached(ctx, exp, "tune", "tuning", key, d, force); err != nil || r != nil {
 		if r != nil {
 			a.printf("tuning    cached: run %s with the same data, settings and code (best trial %d, CV F1 %.4f); model v%d read back and checked (test F1 %.4f)\n",
 				r.runID, r.bestTrial, r.bestCV, r.version.Number, r.test.F1)
 		}
 		return r, err
+	}
+	for k, n := range d.train.ClassCounts() {
+		if n < cvFolds {
+			return nil, fmt.Errorf("tuning: the class %q has %d training rows; %d-fold cross-validation needs %d", d.all.Classes[k], n, cvFolds, cvFolds)
+		}
 	}
 	params := map[string]string{
 		"trials":  strconv.Itoa(trials),
@@ -378,7 +453,7 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 		"seed":    strconv.Itoa(tuneSeed),
 		"space":   fmt.Sprintf("C: log-uniform [%g, %g]; solver: %v", cLow, cHigh, solverChoices),
 	}
-	maps.Copy(params, splitParams())
+	maps.Copy(params, splitParams(d))
 	parent, err := a.startRun(ctx, exp, "tuned", "tune", key, d, params, map[string]string{
 		track.TagTuneObjective: "cv_f1",
 		track.TagTuneDirection: "maximize",
@@ -390,7 +465,7 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 		trials, cLow, cHigh, cvFolds)
 	best := math.Inf(-1)
 	study := tune.NewStudy(tune.StudyConfig{
-		Name:      modelName,
+		Name:      a.source().model,
 		Direction: tune.Maximize,
 		Sampler:   tune.NewTPE(tuneSeed),
 		Now:       a.env.now,
@@ -480,7 +555,7 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 	}
 	r.bestTrial, r.bestCV = bt.Number, bt.Value
 	a.printf("tuned     best trial %d (C=%.4g, solver %s, CV F1 %.4f) refitted on the training split: test F1 %.4f -> %s\n",
-		bt.Number, cfg.C, cfg.Solver, bt.Value, r.test.F1, registered(r))
+		bt.Number, cfg.C, cfg.Solver, bt.Value, r.test.F1, a.registered(r))
 	return r, nil
 }
 
