@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cairn-ml/cairn/internal/cell"
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // CSVOptions says how ReadCSV reads a table. The zero value reads a
@@ -90,7 +91,7 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Dataset, error) {
 		}
 		if k, dup := seen[name]; dup {
 			return nil, &ParseError{Line: 1, Column: j + 1,
-				Err: fmt.Errorf("%w: %s is also column %d", ErrDuplicateHeader, cell.Quote(name), k+1)}
+				Err: fmt.Errorf("%w: %s is also column %d", ErrDuplicateHeader, perr.Quote(name), k+1)}
 		}
 		seen[name] = j
 	}
@@ -98,7 +99,7 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Dataset, error) {
 	if opts.Label != "" {
 		j, ok := seen[opts.Label]
 		if !ok {
-			return nil, &ParseError{Line: 1, Err: fmt.Errorf("%w: %s", ErrNoLabel, cell.Quote(opts.Label))}
+			return nil, &ParseError{Line: 1, Err: fmt.Errorf("%w: %s", ErrNoLabel, perr.Quote(opts.Label))}
 		}
 		label = j
 	}
@@ -118,7 +119,7 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Dataset, error) {
 			return nil, fmt.Errorf("dataset: empty class name in options: %w", ErrInvalid)
 		}
 		if _, dup := classIndex[c]; dup {
-			return nil, fmt.Errorf("dataset: class %s given twice: %w", cell.Quote(c), ErrInvalid)
+			return nil, fmt.Errorf("dataset: class %s given twice: %w", perr.Quote(c), ErrInvalid)
 		}
 		classIndex[c] = i
 	}
@@ -145,13 +146,13 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Dataset, error) {
 			v, ok := cell.ParseFloat(field)
 			switch {
 			case !ok && !cell.IsMissing(field):
-				return nil, &ParseError{Line: line, Column: j + 1, Err: fmt.Errorf("%w: %s", ErrNotNumber, cell.Quote(field))}
+				return nil, &ParseError{Line: line, Column: j + 1, Err: fmt.Errorf("%w: %s", ErrNotNumber, perr.Quote(field))}
 			case !ok && !opts.AllowNonFinite:
-				return nil, &ParseError{Line: line, Column: j + 1, Err: fmt.Errorf("%w: missing value %s", ErrNonFinite, cell.Quote(field))}
+				return nil, &ParseError{Line: line, Column: j + 1, Err: fmt.Errorf("%w: missing value %s", ErrNonFinite, perr.Quote(field))}
 			case !ok:
 				v = math.NaN()
 			case math.IsInf(v, 0) && !opts.AllowNonFinite:
-				return nil, &ParseError{Line: line, Column: j + 1, Err: fmt.Errorf("%w: %s", ErrNonFinite, cell.Quote(field))}
+				return nil, &ParseError{Line: line, Column: j + 1, Err: fmt.Errorf("%w: %s", ErrNonFinite, perr.Quote(field))}
 			}
 			data = append(data, v)
 		}
@@ -159,7 +160,7 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Dataset, error) {
 		y, ok := classIndex[name]
 		if !ok {
 			if opts.Classes != nil {
-				return nil, &ParseError{Line: line, Column: label + 1, Err: fmt.Errorf("%w: %s", ErrUnknownClass, cell.Quote(name))}
+				return nil, &ParseError{Line: line, Column: label + 1, Err: fmt.Errorf("%w: %s", ErrUnknownClass, perr.Quote(name))}
 			}
 			if name == "" {
 				return nil, &ParseError{Line: line, Column: label + 1, Err: fmt.Errorf("%w: empty label", ErrUnknownClass)}
@@ -185,7 +186,7 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Dataset, error) {
 		}
 		if distinct < opts.MinClasses {
 			return nil, &ParseError{Column: label + 1,
-				Err: fmt.Errorf("%w: label column %s holds %d, want at least %d", ErrTooFewClasses, cell.Quote(header[label]), distinct, opts.MinClasses)}
+				Err: fmt.Errorf("%w: label column %s holds %d, want at least %d", ErrTooFewClasses, perr.Quote(header[label]), distinct, opts.MinClasses)}
 		}
 	}
 	ds.X = mat.NewDense(len(ds.Y), len(ds.Features), data)

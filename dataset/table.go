@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/cairn-ml/cairn/internal/cell"
+	"github.com/cairn-ml/cairn/internal/perr"
 )
 
 // ColumnType is the type of a column of a Table. The zero value, Auto,
@@ -149,7 +150,7 @@ func (t *Table) SetPositive(label string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: %s is not one of %q", ErrUnknownClass, cell.Quote(label), t.Classes)
+	return fmt.Errorf("%w: %s is not one of %q", ErrUnknownClass, perr.Quote(label), t.Classes)
 }
 
 // Subset returns a new table made of the rows idx, in that order (repeats
@@ -443,7 +444,7 @@ func newTableReader(header [][]byte, line int, opts TableOptions) (*tableReader,
 		}
 		if k, dup := seen[name]; dup {
 			return nil, &ParseError{Line: line, Column: j + 1,
-				Err: fmt.Errorf("%w: %s is also column %d", ErrDuplicateHeader, cell.Quote(name), k+1)}
+				Err: fmt.Errorf("%w: %s is also column %d", ErrDuplicateHeader, perr.Quote(name), k+1)}
 		}
 		seen[name] = j
 		rd.names = append(rd.names, name)
@@ -451,7 +452,7 @@ func newTableReader(header [][]byte, line int, opts TableOptions) (*tableReader,
 	if opts.Target != "" {
 		j, ok := seen[opts.Target]
 		if !ok {
-			return nil, &ParseError{Line: line, Err: fmt.Errorf("%w: %s", ErrNoLabel, cell.Quote(opts.Target))}
+			return nil, &ParseError{Line: line, Err: fmt.Errorf("%w: %s", ErrNoLabel, perr.Quote(opts.Target))}
 		}
 		rd.target = j
 	}
@@ -459,16 +460,16 @@ func newTableReader(header [][]byte, line int, opts TableOptions) (*tableReader,
 	for _, name := range opts.Ignore {
 		j, ok := seen[name]
 		if !ok {
-			return nil, &ParseError{Line: line, Err: fmt.Errorf("%w: %s (in Ignore)", ErrNoColumn, cell.Quote(name))}
+			return nil, &ParseError{Line: line, Err: fmt.Errorf("%w: %s (in Ignore)", ErrNoColumn, perr.Quote(name))}
 		}
 		if j == rd.target {
-			return nil, fmt.Errorf("dataset: the target %s is in Ignore: %w", cell.Quote(name), ErrInvalid)
+			return nil, fmt.Errorf("dataset: the target %s is in Ignore: %w", perr.Quote(name), ErrInvalid)
 		}
 		ignore[j] = true
 	}
 	for name := range opts.Types {
 		if _, ok := seen[name]; !ok {
-			return nil, &ParseError{Line: line, Err: fmt.Errorf("%w: %s (in Types)", ErrNoColumn, cell.Quote(name))}
+			return nil, &ParseError{Line: line, Err: fmt.Errorf("%w: %s (in Types)", ErrNoColumn, perr.Quote(name))}
 		}
 	}
 	for j, name := range rd.names {
@@ -510,7 +511,7 @@ func (rd *tableReader) row(rec [][]byte, line int) error {
 	}
 	f := rec[rd.target]
 	if cell.IsMissing(f) {
-		return &ParseError{Line: line, Column: rd.target + 1, Err: fmt.Errorf("%w in column %s", ErrMissingTarget, cell.Quote(rd.labels.name))}
+		return &ParseError{Line: line, Column: rd.target + 1, Err: fmt.Errorf("%w in column %s", ErrMissingTarget, perr.Quote(rd.labels.name))}
 	}
 	v, err := rd.labels.read(f, rd.rows, line)
 	if err != nil {
@@ -542,7 +543,7 @@ func (c *colReader) read(f []byte, i, line int) (float64, error) {
 			return v, nil
 		case c.fixed:
 			return 0, &ParseError{Line: line, Column: c.field + 1,
-				Err: fmt.Errorf("%w in column %s of type number: %s", ErrNotNumber, cell.Quote(c.name), cell.Quote(f))}
+				Err: fmt.Errorf("%w in column %s of type number: %s", ErrNotNumber, perr.Quote(c.name), perr.Quote(f))}
 		}
 		c.typ = Text
 		c.codes = map[string]int32{}
@@ -552,7 +553,7 @@ func (c *colReader) read(f []byte, i, line int) (float64, error) {
 }
 
 func (c *colReader) infErr(line int) error {
-	return &ParseError{Line: line, Column: c.field + 1, Err: fmt.Errorf("%w in column %s", ErrNonFinite, cell.Quote(c.name))}
+	return &ParseError{Line: line, Column: c.field + 1, Err: fmt.Errorf("%w in column %s", ErrNonFinite, perr.Quote(c.name))}
 }
 
 // code returns the code of text f, adding it to the levels if new.
@@ -642,7 +643,7 @@ func (rd *tableReader) finish() (*Table, error) {
 	for k := range rd.cols {
 		c := &rd.cols[k]
 		if !c.present {
-			return nil, &ParseError{Column: c.field + 1, Err: fmt.Errorf("%w: column %s", ErrAllMissing, cell.Quote(c.name))}
+			return nil, &ParseError{Column: c.field + 1, Err: fmt.Errorf("%w: column %s", ErrAllMissing, perr.Quote(c.name))}
 		}
 		if c.typ == Number && c.infLine > 0 {
 			return nil, c.infErr(c.infLine)
@@ -678,7 +679,7 @@ func (rd *tableReader) finish() (*Table, error) {
 	}
 	if len(t.Classes) < 2 {
 		return nil, &ParseError{Column: lc.field + 1,
-			Err: fmt.Errorf("%w: target column %s holds %d, want at least 2", ErrTooFewClasses, cell.Quote(lc.name), len(t.Classes))}
+			Err: fmt.Errorf("%w: target column %s holds %d, want at least 2", ErrTooFewClasses, perr.Quote(lc.name), len(t.Classes))}
 	}
 	return t, nil
 }

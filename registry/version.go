@@ -23,11 +23,13 @@ type Version struct {
 	Digest string // "sha256:<hex>" of the model bytes
 	Size   int64  // bytes
 	// Format names how the bytes are encoded, for the code that loads
-	// them, for example "cairn.linear/1".
+	// them, for example linear.FormatName ("cairn.linear.logistic").
 	Format string
 	// RunID is the run that produced the model (a track run id, say);
 	// DatasetDigest the "sha256:<hex>" digest of the data it was trained
 	// on. Either may be "". Together they are the version's lineage.
+	// A RunID is a URL path segment in the dashboards, so it is not "."
+	// or "..", which no escaping can carry.
 	RunID         string
 	DatasetDigest string
 	Metrics       map[string]float64 // nil when there are none
@@ -75,7 +77,8 @@ func (r *versionRec) public(name string, n uint64, aliases []string) Version {
 // RegisterOptions describes a version for Register.
 type RegisterOptions struct {
 	// Format names how the bytes are encoded, for example
-	// "cairn.linear/1". Required; at most 100 bytes.
+	// linear.FormatName ("cairn.linear.logistic"), which serve's default
+	// decoder reads. Required; at most 100 bytes.
 	Format string
 	// RunID is the run that produced the model; DatasetDigest the
 	// "sha256:<64 hex>" digest of the data it was trained on. Optional.
@@ -99,6 +102,9 @@ func (o *RegisterOptions) check() (dataset []byte, err error) {
 	}
 	if err := checkText("run id", o.RunID, maxRunIDLen, true); err != nil {
 		return nil, err
+	}
+	if o.RunID == "." || o.RunID == ".." {
+		return nil, fmt.Errorf("%w: run id %q is a path segment of its own", ErrInvalid, o.RunID)
 	}
 	if o.DatasetDigest != "" {
 		sum, err := parseDigest(o.DatasetDigest)

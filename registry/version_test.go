@@ -305,6 +305,8 @@ func TestValidation(t *testing.T) {
 		{"m", "x", registry.RegisterOptions{Format: "f", Tags: map[string]string{"": "v"}}},
 		{"m", "x", registry.RegisterOptions{Format: "f", Metrics: map[string]float64{"a\x00": 1}}},
 		{"m", "x", registry.RegisterOptions{Format: "f", Description: strings.Repeat("d", 5001)}},
+		{"m", "x", registry.RegisterOptions{Format: "f", RunID: "."}},
+		{"m", "x", registry.RegisterOptions{Format: "f", RunID: ".."}},
 	}
 	for i, tt := range tests {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

@@ -143,18 +143,3 @@ func infinity(t string) (float64, bool) {
 	}
 	return math.Inf(int(sign)), true
 }
-
-// Quote returns s quoted as a Go string for an error message, at most
-// about 64 bytes of it: a longer s is cut (at a UTF-8 boundary) and its
-// length given, so that an error about a huge field stays small.
-func Quote[T ~string | ~[]byte](s T) string {
-	const max = 64
-	if len(s) <= max {
-		return strconv.Quote(string(s))
-	}
-	cut := max
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return strconv.Quote(string(s[:cut])) + "... (" + strconv.Itoa(len(s)) + " bytes)"
-}

@@ -3,7 +3,6 @@ package cell
 import (
 	"math"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -126,20 +125,5 @@ func TestNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("ParseFloat and IsMissing on []byte allocate %v times", allocs)
-	}
-}
-
-func TestQuote(t *testing.T) {
-	long := strings.Repeat("é", 100)
-	tests := []struct{ in, want string }{
-		{"abc", `"abc"`},
-		{long[:64], strconv.Quote(long[:64])},
-		{long, strconv.Quote(long[:64]) + "... (200 bytes)"},
-		{"a" + long, strconv.Quote("a"+long[:62]) + "... (201 bytes)"},
-	}
-	for _, tt := range tests {
-		if got := Quote(tt.in); got != tt.want {
-			t.Errorf("Quote(%.10q...) = %s, want %s", tt.in, got, tt.want)
-		}
 	}
 }

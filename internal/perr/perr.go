@@ -65,8 +65,19 @@ func Clip(s string) string {
 	return s[:n] + "..."
 }
 
-// Quote returns Clip(s) quoted as Go does (%q).
-func Quote(s string) string { return strconv.Quote(Clip(s)) }
+// Quote returns s quoted as Go does (%q), cut to MaxQuote bytes on a rune
+// boundary and followed by "... (N bytes)" when it was longer, so that an
+// error names a long input without repeating it.
+func Quote[T ~string | ~[]byte](s T) string {
+	if len(s) <= MaxQuote {
+		return strconv.Quote(string(s))
+	}
+	n := MaxQuote
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return strconv.Quote(string(s[:n])) + "... (" + strconv.Itoa(len(s)) + " bytes)"
+}
 
 // Sub returns a sentinel with message msg that errors.Is also matches
 // against parent: a refinement (ErrBadRef is an ErrInvalid).
