@@ -356,7 +356,7 @@ func (s *Batch) place(sum [32]byte, tmp string, fd int) (created bool, err error
 	return created, err
 }
 
-// count returns the number and total size of the staged objects.
+// Count returns the number and total size of the staged objects.
 func (s *Batch) Count() (int, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -367,7 +367,7 @@ func (s *Batch) Count() (int, int64) {
 	return len(s.staged), n
 }
 
-// publish makes every staged object durable, moves it into objects/ and
+// Publish makes every staged object durable, moves it into objects/ and
 // makes the new names durable. Only after publish returns may the index
 // refer to the objects. It calls the Repo's hook at "staged" (data
 // durable, nothing moved but what flushes named), "renaming" (half
