@@ -17,7 +17,7 @@ const recVersion = 1
 
 func newEnc(n int) *codec.Enc { return codec.NewEnc(recVersion, n) }
 
-func newDec(b []byte) *codec.Dec { return codec.NewDec(b, recVersion) }
+func newDec(b []byte) codec.Dec { return codec.NewDec(b, recVersion) }
 
 // modelRec is a registered model as stored (the name is the key).
 type modelRec struct {

@@ -22,7 +22,7 @@ const recVersion = 1
 
 func newEnc(n int) *codec.Enc { return codec.NewEnc(recVersion, n) }
 
-func newDec(b []byte) *codec.Dec { return codec.NewDec(b, recVersion) }
+func newDec(b []byte) codec.Dec { return codec.NewDec(b, recVersion) }
 
 // runRec is the stored form of a run's attributes (bucket track/runs).
 type runRec struct {
@@ -56,7 +56,11 @@ func (r runRec) encode() []byte {
 	return e.Bytes()
 }
 
-func decodeRun(b []byte) (runRec, error) {
+func decodeRun(b []byte) (runRec, error) { return decodeRunOwner(b, true) }
+
+// decodeRunOwner decodes a run record, with its owner if owner is set:
+// a search tests many runs and needs no owner's string.
+func decodeRunOwner(b []byte, owner bool) (runRec, error) {
 	d := newDec(b)
 	var r runRec
 	r.exp = d.Uvarint()
@@ -68,8 +72,10 @@ func decodeRun(b []byte) (runRec, error) {
 	r.deleted = d.Bool()
 	r.deletedAt = d.Varint()
 	if d.Err() == nil && d.Len() > 0 {
-		if r.owner = d.Str(); d.Err() == nil && r.owner == "" {
+		if o := d.Text(); d.Err() == nil && len(o) == 0 {
 			d.Fail(errors.New("empty owner")) // never written: not canonical
+		} else if owner {
+			r.owner = string(o)
 		}
 	}
 	if d.Err() == nil && !r.status.valid() {

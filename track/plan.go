@@ -156,7 +156,7 @@ func (s *searcher) visit(id runID) (*row, error) {
 	if v == nil {
 		return nil, fmt.Errorf("%w: the index refers to run %s, which is not stored", ErrCorrupt, id)
 	}
-	rec, err := decodeRun(v)
+	rec, err := decodeRunOwner(v, false) // a Run does not show its owner
 	if err != nil {
 		return nil, err
 	}

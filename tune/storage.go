@@ -363,7 +363,7 @@ func decodeStored(b []byte) (storedTrial, error) {
 	prevName := ""
 	for i, n := 0, d.Count(10); i < n && d.Err() == nil; i++ {
 		name := d.Str()
-		dist := decodeDist(d)
+		dist := decodeDist(&d)
 		x := d.Float()
 		if d.Err() != nil {
 			break

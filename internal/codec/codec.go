@@ -10,6 +10,7 @@
 package codec
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
@@ -17,7 +18,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -78,9 +78,11 @@ type Dec struct {
 	err error
 }
 
-// NewDec starts reading record b, which must be of version.
-func NewDec(b []byte, version byte) *Dec {
-	d := &Dec{b: b}
+// NewDec starts reading record b, which must be of version. It returns a
+// Dec, not a pointer, so that a decoder in a loop allocates nothing for
+// it: keep it in a variable and call its methods.
+func NewDec(b []byte, version byte) Dec {
+	d := Dec{b: b}
 	if v := d.Byte(); d.err == nil && v != version {
 		d.err = fmt.Errorf("record version %d, want %d", v, version)
 	}
@@ -194,16 +196,22 @@ func (d *Dec) LenBytes() []byte {
 
 // Str reads a string: valid UTF-8 without NUL.
 func (d *Dec) Str() string {
+	return string(d.Text())
+}
+
+// Text reads a string field as Str does, checked the same way, but
+// returns its bytes without a copy: they are the record's, valid as long
+// as the record's memory is.
+func (d *Dec) Text() []byte {
 	b := d.LenBytes()
 	if d.err != nil {
-		return ""
+		return nil
 	}
-	s := string(b)
-	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+	if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		d.Fail(errors.New("string is not valid text"))
-		return ""
+		return nil
 	}
-	return s
+	return b
 }
 
 func (d *Dec) Bool() bool {
@@ -231,35 +239,55 @@ func (d *Dec) Count(min int) int {
 
 // StrMap reads a string map written by Enc.StrMap; an empty map is nil.
 func (d *Dec) StrMap() map[string]string {
-	return readMap(d, 2, (*Dec).Str)
-}
-
-// FloatMap reads a float map written by Enc.FloatMap; an empty map is
-// nil.
-func (d *Dec) FloatMap() map[string]float64 {
-	return readMap(d, 9, (*Dec).Float)
-}
-
-func readMap[V any](d *Dec, min int, val func(*Dec) V) map[string]V {
-	n := d.Count(min)
+	n := d.Count(2)
 	if n == 0 {
 		return nil
 	}
-	m := make(map[string]V, n)
+	m := make(map[string]string, n)
 	prev := ""
 	for i := range n {
 		k := d.Str()
-		v := val(d)
-		if d.err != nil {
-			return nil
-		}
-		if i > 0 && cmp.Compare(k, prev) <= 0 {
-			d.Fail(errors.New("map keys out of order"))
+		v := d.Str()
+		if !d.key(i, k, prev) {
 			return nil
 		}
 		m[k], prev = v, k
 	}
 	return m
+}
+
+// FloatMap reads a float map written by Enc.FloatMap; an empty map is
+// nil.
+func (d *Dec) FloatMap() map[string]float64 {
+	n := d.Count(9)
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]float64, n)
+	prev := ""
+	for i := range n {
+		k := d.Str()
+		v := d.Float()
+		if !d.key(i, k, prev) {
+			return nil
+		}
+		m[k], prev = v, k
+	}
+	return m
+}
+
+// key reports whether the i'th key k of a map, after prev, was read well
+// and in order. (The two map readers loop on their own: a value reader
+// passed as a function would make every Dec escape to the heap.)
+func (d *Dec) key(i int, k, prev string) bool {
+	if d.err != nil {
+		return false
+	}
+	if i > 0 && cmp.Compare(k, prev) <= 0 {
+		d.Fail(errors.New("map keys out of order"))
+		return false
+	}
+	return true
 }
 
 // Finish returns nil if the record was read whole and well, or an error
