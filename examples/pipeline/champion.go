@@ -188,7 +188,8 @@ func (a *app) pickChampion(ctx context.Context, d *data, base, tuned *result, fi
 	case !set:
 		return want.version.Number, fmt.Sprintf("v%d (%s)", want.version.Number, why), nil
 	case stale != "":
-		return want.version.Number, fmt.Sprintf("v%d, moved from v%d (%s, not on the current %s; here %s)", want.version.Number, cur.Number, stale, d.version, why), nil
+		return want.version.Number, fmt.Sprintf("v%d, moved from v%d (%s, not on the current %s; v%d beats v%d: %s)",
+			want.version.Number, cur.Number, stale, d.version, want.version.Number, other.version.Number, why), nil
 	}
 	return want.version.Number, fmt.Sprintf("v%d, moved from v%d (%s)", want.version.Number, cur.Number, why), nil
 }

@@ -182,7 +182,7 @@ func TestDataChangesBack(t *testing.T) {
 	for _, want := range []string{
 		"breast-cancer@v3", "new version v3, the same content as v1",
 		"baseline  cached", "tuning    cached",
-		"champion  v2, moved from v" + strconv.Itoa(changed) + " (v" + strconv.Itoa(changed) + " was trained on breast-cancer@v2, not on the current breast-cancer@v3",
+		"champion  v2, moved from v" + strconv.Itoa(changed) + " (v" + strconv.Itoa(changed) + " was trained on breast-cancer@v2, not on the current breast-cancer@v3; v2 beats v1: ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run on restored data lacks %q:\n%s", want, out)
