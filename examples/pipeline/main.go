@@ -51,9 +51,14 @@ func main() {
 	// middle of a run: with SIGPIPE ignored a write to it fails with EPIPE
 	// instead, run drops the rest of the output and the work goes on to
 	// its end. Ctrl-C, SIGTERM and a closed terminal (SIGHUP) cancel the
-	// work: the runs in progress end as killed.
+	// work: the runs in progress end as killed, unless SIGHUP was
+	// ignored when the program started (nohup), as it then stays.
 	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, defaultEnv())
 	stop()
 	os.Exit(code)

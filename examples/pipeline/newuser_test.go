@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -52,37 +51,6 @@ func runStatuses(t *testing.T, dir, model string) map[string]int {
 		got[strings.ToLower(r.Status.String())]++
 	}
 	return got
-}
-
-// TestBrokenPipe runs the pipeline as a process whose stdout is a pipe
-// nobody reads (pipeline | head, once head has exited): it must not die of
-// SIGPIPE, but finish its work, end every run as finished and exit 0.
-func TestBrokenPipe(t *testing.T) {
-	dir := t.TempDir()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close() // the reader is gone before the first line
-	cmd := exec.Command(os.Args[0], "-dir", dir)
-	cmd.Env = append(os.Environ(), "CAIRN_PIPELINE_MAIN=1")
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = w, &stderr
-	err = cmd.Run()
-	w.Close()
-	if err != nil {
-		t.Fatalf("pipeline with a closed stdout: %v (want exit 0); stderr:\n%s", err, stderr.String())
-	}
-	if stderr.Len() != 0 {
-		t.Errorf("stderr:\n%s", stderr.String())
-	}
-	want := map[string]int{"finished": 12} // baseline, tuned and 10 trials
-	if diff := cmp.Diff(want, runStatuses(t, dir, modelName)); diff != "" {
-		t.Errorf("runs by status (-want +got):\n%s", diff)
-	}
-	if got := championOf(t, dir); got != 2 {
-		t.Errorf("@champion = v%d, want v2", got)
-	}
 }
 
 // failingWriter accepts n bytes, then fails with err.
@@ -368,47 +336,5 @@ func TestShellQuote(t *testing.T) {
 		if got := shellQuote(in); got != want {
 			t.Errorf("shellQuote(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-// TestKilledRunIsReaped kills a pipeline process (SIGKILL: no chance to
-// end its runs) while it tunes: the next command marks the runs it left
-// running as killed and says so.
-func TestKilledRunIsReaped(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a pipeline process")
-	}
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-dir", dir, "run", "-trials", "100000")
-	cmd.Env = append(os.Environ(), "CAIRN_PIPELINE_MAIN=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Wait for a few trials: the tuning run and a trial are running.
-	buf := make([]byte, 4096)
-	var seen []byte
-	for !bytes.Contains(seen, []byte("trial  3")) {
-		n, err := stdout.Read(buf)
-		if err != nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("the pipeline ended before its fourth trial: %v\n%s", err, seen)
-		}
-		seen = append(seen, buf[:n]...)
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-
-	code, _, errs := pipe(t, testEnv(), dir, "runs")
-	if code != 0 || !strings.HasPrefix(errs, "pipeline: marked killed ") {
-		t.Errorf("runs after the kill: exit %d, stderr:\n%s", code, errs)
-	}
-	got := runStatuses(t, dir, modelName)
-	if got["running"] != 0 || got["killed"] < 1 {
-		t.Errorf("runs by status after the kill: %v, want none running and some killed", got)
 	}
 }
