@@ -153,13 +153,19 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		hasPrev bool
 	)
 	err = r.view(ctx, func(tx kv.Tx) error {
-		if !r.opts.NoHashCache {
+		if !r.opts.NoHashCache && r.cache == r.db {
 			cache = loadCache(tx, root, k == kindDir)
 		}
 		var err error
 		prev, _, hasPrev, err = latest(tx, name)
 		return err
 	})
+	if err == nil && !r.opts.NoHashCache && r.cache != r.db {
+		err = r.viewCache(ctx, func(tx kv.Tx) error {
+			cache = loadCache(tx, root, k == kindDir)
+			return nil
+		})
+	}
 	if err != nil {
 		return CommitResult{}, err
 	}
@@ -264,7 +270,7 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		return res, nil
 	}
 	err = r.update(ctx, func(tx kv.Tx) error {
-		if !r.opts.NoHashCache {
+		if !r.opts.NoHashCache && r.cache == r.db {
 			if err := storeCache(tx, root, k == kindDir, put, present); err != nil {
 				return err
 			}
@@ -274,6 +280,13 @@ func (r *Repo) commit(ctx context.Context, name, path, message string) (CommitRe
 		res.Version, res.Unchanged, err = record(tx, v, k, m, r.now)
 		return err
 	})
+	if err == nil && !r.opts.NoHashCache && r.cache != r.db {
+		// The cache only saves reading files again: written after the
+		// version, it can never name a version that is not there.
+		err = r.updateCache(ctx, func(tx kv.Tx) error {
+			return storeCache(tx, root, k == kindDir, put, present)
+		})
+	}
 	if err != nil {
 		return CommitResult{}, err
 	}

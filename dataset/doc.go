@@ -78,9 +78,30 @@
 // [Repo.Verify] re-hashes every object the versions refer to and reports
 // the missing and corrupt ones; [Repo.GC] removes objects nothing refers
 // to. [Repo.Push] and [Repo.Pull] copy versions to and from a remote, a
-// blob store named by its location as DVC names its remotes (a folder);
-// only the objects the other side lacks travel, and each is verified by
-// hash on arrival.
+// blob store named by its location as DVC names its remotes (a folder, or
+// s3://bucket/prefix?endpoint=...&region=... with credentials from the
+// standard AWS chain); only the objects the other side lacks travel, and
+// each is verified by hash on arrival.
+//
+// # For a team
+//
+// A repository is one machine's by default. To share versions, give every
+// machine the same [Options].Index, a PostgreSQL location, and the same
+// [Options].Blobs, an S3 location:
+//
+//	r, err := dataset.OpenWith("data", dataset.Options{
+//		Index: "postgres://cairn@db.internal/ml?schema=cairn",
+//		Blobs: "s3://ml-bucket/cairn?region=eu-west-1",
+//	})
+//
+// A version committed on one machine is then resolved, listed and checked
+// out on every other, and version numbers stay unique however many
+// machines commit at once (the index's transactions are serializable and
+// retried on conflict). The hash cache describes this machine's files, so
+// it stays in the local folder's index.db. Without Blobs, a shared index
+// keeps the objects in its own database: fine for small data, but move to
+// S3 before the data sets grow past a few hundred megabytes. The blob
+// location is recorded without its password; passwords are never printed.
 //
 // Names are 1 to 128 ASCII letters, digits, '.', '_' or '-', starting with
 // a letter or digit. Every byte read back from objects/ is checked against

@@ -110,15 +110,32 @@ func (r *Repo) initIndex(ctx context.Context, given string) (string, error) {
 		if recorded == "" && hasVersions(tx) {
 			recorded = "." // made before the record: its own folder
 		}
+		shared := storage.IsURL(r.index)
 		switch {
+		case recorded == "" && given == "" && shared:
+			// A shared index keeps its blobs where every machine finds
+			// them: by default, in the index's own database.
+			recorded = storage.NoPassword(storage.DefaultBlobs(r.index))
 		case recorded == "" && given == "":
 			recorded = "."
+		case recorded == "" && shared:
+			// Recorded as given (absolute if a path), never with a
+			// password: every machine reads it.
+			recorded = storage.NoPassword(absolute(given))
 		case recorded == "":
 			recorded = relativeTo(r.dir, given)
-		case given != "" && !sameLocation(r.dir, recorded, given):
-			return fmt.Errorf("%w: the repository keeps its objects in %s, not %s", ErrInvalid, resolveFrom(r.dir, recorded), given)
+		case given != "" && !sameLocation(r.dir, recorded, storage.NoPassword(given)):
+			return fmt.Errorf("%w: the repository keeps its objects in %s, not %s", ErrInvalid,
+				storage.Redact(resolveFrom(r.dir, recorded)), storage.Redact(given))
 		}
-		loc = resolveFrom(r.dir, recorded)
+		switch {
+		case given != "":
+			loc = given // with its password, if any
+		case recorded == storage.NoPassword(r.index):
+			loc = r.index // the index's database, with the index's password
+		default:
+			loc = resolveFrom(r.dir, recorded)
+		}
 		if meta.Get([]byte("blobs")) == nil {
 			return meta.Put([]byte("blobs"), []byte(recorded))
 		}
@@ -151,6 +168,17 @@ func relativeTo(dir, location string) string {
 		return filepath.ToSlash(rel)
 	}
 	return l
+}
+
+// absolute returns a path location made absolute, or a URL as it is.
+func absolute(location string) string {
+	if storage.IsURL(location) {
+		return location
+	}
+	if a, err := filepath.Abs(location); err == nil {
+		return a
+	}
+	return location
 }
 
 func resolveFrom(dir, recorded string) string {

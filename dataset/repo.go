@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -29,12 +30,21 @@ type Options struct {
 	// Now stamps new versions. Nil means time.Now. (The hash cache never
 	// uses it: it compares file times with the real clock.)
 	Now func() time.Time
+	// Index is the location of the version index: the names, versions
+	// and the blob references. "" means <dir>/index.db. A postgres:// URL
+	// (postgres://user:password@host:port/db?schema=name) puts it in a
+	// PostgreSQL database, where every machine that opens it sees the
+	// same versions; the hash cache, which describes this machine's
+	// files, stays in <dir>/index.db.
+	Index string
 	// Blobs is the location of the blob store that holds file contents
 	// and manifests: a folder, whose objects/ track's artifacts and the
-	// registry's model bytes may share. "" means the location the
-	// repository recorded when it was made, or for a new repository the
-	// repository's own folder (<dir>/objects/). A repository keeps the
-	// location it was made with: opening it with another is ErrInvalid.
+	// registry's model bytes may share, or an s3:// URL (see the package
+	// doc). "" means the location the repository recorded when it was
+	// made, or for a new repository the repository's own folder
+	// (<dir>/objects/) or, with an Index in PostgreSQL, the index's
+	// database. A repository keeps the location it was made with:
+	// opening it with another is ErrInvalid.
 	Blobs string
 	// Workers is the number of files hashed, copied or verified at once.
 	// Zero means runtime.GOMAXPROCS(0), but at least 4 for the files
@@ -62,13 +72,14 @@ const defaultRacyWindow = 2 * time.Second
 type Repo struct {
 	dir     string // as given to Open, cleaned
 	realDir string // absolute, symbolic links resolved
-	dbPath  string
+	index   string // the location of the version index
 	opts    Options
 	log     *slog.Logger
 	now     func() time.Time
 	workers int
 	racy    time.Duration
-	db      kv.DB
+	db      kv.DB // the version index
+	cache   kv.DB // the hash cache: db, or <dir>/index.db if db is elsewhere
 	blobs   blob.Store
 
 	// maxHeld, when set by a test, replaces the batches' bound on
@@ -91,11 +102,12 @@ func Open(dir string) (*Repo, error) { return OpenWith(dir, Options{}) }
 
 // OpenWith opens the version repository in folder dir with opts. The
 // folder holds index.db (the names, versions and hash cache, in the
-// storage core's records store) and, unless opts.Blobs names another
-// folder, objects/ (file contents and manifests, named by hash). Several
-// Repos, in one process or many, may open one repository at once. A
-// damaged index (emptied, truncated, overwritten) is an error wrapping
-// ErrCorrupt, never a new repository.
+// storage core's records store; only the hash cache when opts.Index is
+// elsewhere) and, unless opts.Blobs names another location, objects/
+// (file contents and manifests, named by hash). Several Repos, in one
+// process or many, on one machine or many with a shared Index, may open
+// one repository at once. A damaged index (emptied, truncated,
+// overwritten) is an error wrapping ErrCorrupt, never a new repository.
 func OpenWith(dir string, opts Options) (*Repo, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("dataset: open: %w: empty folder name", ErrBadPath)
@@ -128,27 +140,67 @@ func OpenWith(dir string, opts Options) (*Repo, error) {
 		return nil, fmt.Errorf("dataset: open %s: %w", dir, err)
 	}
 	ctx := context.Background()
-	r.dbPath = filepath.Join(r.dir, "index.db")
-	db, err := storage.OpenRecords(ctx, r.dbPath, storage.RecordsOptions{
-		Timeout: opts.Timeout, Logger: r.log, Errors: errs, Nested: []string{bucketVersions},
-		MmapSize: indexMmapSize, AllocSize: indexAllocSize,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dataset: open %s: %w", dir, err)
+	local := filepath.Join(r.dir, "index.db")
+	r.index = local
+	if opts.Index != "" {
+		r.index = opts.Index
 	}
-	r.db = db
-	loc, err := r.initIndex(ctx, opts.Blobs)
-	if err == nil {
-		r.blobs, err = storage.OpenBlobs(ctx, loc, storage.BlobsOptions{Errors: blobErrs})
-	}
-	if err == nil {
-		err = storage.Register(ctx, r.blobs, r.dbPath, namespace)
-	}
-	if err != nil {
-		db.Close()
+	if err := r.open(ctx, local); err != nil {
+		r.closeStores()
 		return nil, fmt.Errorf("dataset: open %s: %w", dir, err)
 	}
 	return r, nil
+}
+
+// open opens the index, the hash cache (the index itself unless the
+// index is elsewhere than local) and the blob store.
+func (r *Repo) open(ctx context.Context, local string) error {
+	ro := storage.RecordsOptions{
+		Timeout: r.opts.Timeout, Logger: r.log, Errors: errs, Nested: []string{bucketVersions},
+		MmapSize: indexMmapSize, AllocSize: indexAllocSize,
+	}
+	// (Each store is kept only once open: a failed open returns a nil
+	// pointer in a non-nil interface.)
+	db, err := storage.OpenRecords(ctx, r.index, ro)
+	if err != nil {
+		return err
+	}
+	r.db, r.cache = db, db
+	if !sameLocation("", local, r.index) {
+		cache, err := storage.OpenRecords(ctx, local, ro)
+		if err != nil {
+			return err
+		}
+		r.cache = cache
+		if err := cache.Update(ctx, func(tx kv.Tx) error { return schema.Init(tx, ErrCorrupt) }); err != nil {
+			return err
+		}
+	}
+	loc, err := r.initIndex(ctx, r.opts.Blobs)
+	if err != nil {
+		return err
+	}
+	bs, err := storage.OpenBlobs(ctx, loc, storage.BlobsOptions{Errors: blobErrs})
+	if err != nil {
+		return err
+	}
+	r.blobs = bs
+	return storage.Register(ctx, r.blobs, r.index, namespace)
+}
+
+// closeStores closes what open opened.
+func (r *Repo) closeStores() error {
+	var errs []error
+	if r.blobs != nil {
+		errs = append(errs, storage.CloseBlobs(r.blobs))
+	}
+	if r.cache != nil && r.cache != r.db {
+		errs = append(errs, r.cache.Close())
+	}
+	if r.db != nil {
+		errs = append(errs, r.db.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // indexAllocSize is the step in which index.db grows once it is larger
@@ -158,6 +210,10 @@ const indexAllocSize = 4 << 20
 // Dir returns the repository's folder, as given to Open.
 func (r *Repo) Dir() string { return r.dir }
 
+// IndexLocation returns the location of the version index, its password
+// (if any) redacted.
+func (r *Repo) IndexLocation() string { return storage.Redact(r.index) }
+
 // BlobsLocation returns the location of the blob store that holds the
 // repository's objects.
 func (r *Repo) BlobsLocation() string { return r.blobs.Location() }
@@ -166,7 +222,7 @@ func (r *Repo) BlobsLocation() string { return r.blobs.Location() }
 // after Close fail with ErrClosed. File systems returned by FS keep
 // working, since they read objects directly. Close is idempotent.
 func (r *Repo) Close() error {
-	if err := r.db.Close(); err != nil {
+	if err := r.closeStores(); err != nil {
 		return fmt.Errorf("dataset: close %s: %w", r.dir, err)
 	}
 	return nil
@@ -196,6 +252,28 @@ func (r *Repo) view(ctx context.Context, fn func(kv.Tx) error) error {
 	return r.db.View(ctx, func(tx kv.Tx) error {
 		if err := checkBuckets(tx); err != nil {
 			return err
+		}
+		return fn(tx)
+	})
+}
+
+// viewCache runs fn in a read-only transaction on the hash cache, when
+// it is not in the index.
+func (r *Repo) viewCache(ctx context.Context, fn func(kv.Tx) error) error {
+	return r.cache.View(ctx, func(tx kv.Tx) error {
+		if tx.Bucket(bucketCache) == nil {
+			return fmt.Errorf("%w: %s has no bucket %q", ErrCorrupt, filepath.Join(r.dir, "index.db"), bucketCache)
+		}
+		return fn(tx)
+	})
+}
+
+// updateCache runs fn in a read-write transaction on the hash cache, when
+// it is not in the index.
+func (r *Repo) updateCache(ctx context.Context, fn func(kv.Tx) error) error {
+	return r.cache.Update(ctx, func(tx kv.Tx) error {
+		if tx.Bucket(bucketCache) == nil {
+			return fmt.Errorf("%w: %s has no bucket %q", ErrCorrupt, filepath.Join(r.dir, "index.db"), bucketCache)
 		}
 		return fn(tx)
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/dataset"
+	"github.com/cairn-ml/cairn/internal/storage/enginetest"
 )
 
 // tfile is a file of a test tree: content and permission bits (0 means
@@ -100,7 +101,17 @@ func openRepo(t testing.TB, opts dataset.Options) *dataset.Repo {
 	if opts.Now == nil {
 		opts.Now = fixedClock()
 	}
-	r, err := dataset.OpenWith(filepath.Join(t.TempDir(), "repo"), opts)
+	dir := filepath.Join(t.TempDir(), "repo")
+	if engine == enginetest.OnPostgres && opts.Index == "" {
+		// The version index in PostgreSQL; the objects stay in the
+		// folder's objects/, where the tests damage them (TestS3Blobs
+		// and the remote tests put them in S3).
+		opts.Index = enginetest.Records(t, engine)
+		if opts.Blobs == "" {
+			opts.Blobs = dir
+		}
+	}
+	r, err := dataset.OpenWith(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/internal/kv"
+	"github.com/cairn-ml/cairn/internal/storage/enginetest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -72,7 +73,15 @@ func TestHashCache(t *testing.T) {
 		}, 1, false},
 		{"removed file", func(t *testing.T) { os.Remove(filepath.Join(src, "sub/d")) }, 0, false},
 	}
-	r := openTestRepo(t, Options{})
+	// On PostgreSQL the index is shared and the cache is this folder's.
+	var opts Options
+	if enginetest.Pass() == enginetest.OnPostgres {
+		opts.Index = enginetest.Records(t, enginetest.OnPostgres)
+	}
+	r := openTestRepo(t, opts)
+	if (r.cache == r.db) != (opts.Index == "") {
+		t.Fatalf("index %q: the hash cache is in the index: %v", opts.Index, r.cache == r.db)
+	}
 	r.racy = -time.Hour // trust entries at once; TestHashCacheRacy covers the window
 	for _, s := range steps {
 		s.change(t)
@@ -86,7 +95,7 @@ func TestHashCache(t *testing.T) {
 	}
 	// The entry of the removed file is gone, the others are there.
 	var keys []string
-	r.view(context.Background(), func(tx kv.Tx) error {
+	r.viewCache(context.Background(), func(tx kv.Tx) error {
 		c := tx.Bucket(bucketCache).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			rel, _ := filepath.Rel(src, string(k))
@@ -96,6 +105,14 @@ func TestHashCache(t *testing.T) {
 	})
 	if diff := cmp.Diff([]string{"a", "b", "c"}, keys); diff != "" {
 		t.Errorf("cache keys (-want +got):\n%s", diff)
+	}
+	if r.cache != r.db {
+		r.view(context.Background(), func(tx kv.Tx) error {
+			if k, _ := tx.Bucket(bucketCache).Cursor().First(); k != nil {
+				t.Errorf("the shared index holds the hash cache entry %q", k)
+			}
+			return nil
+		})
 	}
 	got := readAll(t, r, "d", "latest")
 	want := map[string]string{"a": "content of a", "b": "CONTENT OF b", "c": "CONTENT OF c"}

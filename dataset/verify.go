@@ -206,7 +206,7 @@ func (r *Repo) GC(ctx context.Context) (GCResult, error) {
 	if err := r.completeRefs(ctx); err != nil {
 		return GCResult{}, fmt.Errorf("dataset: gc: %w", err)
 	}
-	res, err := storage.Sweep(ctx, r.blobs, storage.SweepOptions{Deadline: r.deadline(), Errors: errs, Logger: r.log})
+	res, err := storage.Sweep(ctx, r.blobs, storage.SweepOptions{Deadline: r.deadline(), Errors: errs, Logger: r.log, Locations: []string{r.index}})
 	if err != nil {
 		return res, fmt.Errorf("dataset: gc: %w", err)
 	}

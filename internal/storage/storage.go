@@ -59,6 +59,20 @@ func Redact(location string) string {
 	return pgkv.Redact(location)
 }
 
+// NoPassword returns location in the form to record where others read
+// it: a PostgreSQL URL without its password (whoever opens it finds the
+// password in PGPASSWORD or ~/.pgpass, or gives the whole URL), redacted
+// if it does not parse; any other location as it is.
+func NoPassword(location string) string {
+	if !pgkv.IsLocation(location) {
+		return location
+	}
+	if loc, err := pgkv.ParseLocation(location); err == nil {
+		return loc.NoPassword
+	}
+	return Redact(location)
+}
+
 // IsURL reports whether location is a URL (scheme://...) rather than a
 // path.
 func IsURL(location string) bool {
@@ -253,10 +267,7 @@ func RefsBucket(namespace string) string { return namespace + "/blobrefs" }
 // ~/.pgpass), else the location as it is.
 func HolderLocation(blobs blob.Store, recordsLocation string) string {
 	if pgkv.IsLocation(recordsLocation) {
-		if loc, err := pgkv.ParseLocation(recordsLocation); err == nil {
-			return loc.NoPassword // others read it: never a password
-		}
-		return Redact(recordsLocation)
+		return NoPassword(recordsLocation) // others read it
 	}
 	if IsURL(recordsLocation) || IsURL(blobs.Location()) || recordsLocation == Memory {
 		return recordsLocation

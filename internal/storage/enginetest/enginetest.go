@@ -195,6 +195,16 @@ func Main(m *testing.M, engine *Engine) int {
 	return code
 }
 
+// Pass returns the engine of the pass that runs now (see Main), for
+// tests that cannot see the engine variable Main sets (a package's
+// internal tests beside its external ones): OnBolt outside Main.
+func Pass() Engine {
+	if p := os.Getenv(envPass); p != "" {
+		return Engine(p)
+	}
+	return OnBolt
+}
+
 // Records returns the location of a fresh records store of engine for
 // one test: a bbolt file in a temporary folder, or a fresh schema of the
 // PostgreSQL test server.
