@@ -29,6 +29,7 @@ type ParseError struct {
 //	line 3, column 2: dataset: not a number: "x"
 //	"champion": registry: bad reference: an alias is written "@champion"
 //	column 14 of "metrics.f1 >": track: bad query: a value after ">"
+//	column 5: dataset: every value is missing: column "age"
 func (e *ParseError) Error() string {
 	var pos string
 	switch {
@@ -36,6 +37,8 @@ func (e *ParseError) Error() string {
 		pos = fmt.Sprintf("line %d, column %d", e.Line, e.Column)
 	case e.Line > 0:
 		pos = fmt.Sprintf("line %d", e.Line)
+	case e.Column > 0 && e.Input == "":
+		pos = fmt.Sprintf("column %d", e.Column) // a column of a file
 	case e.Column > 0:
 		pos = fmt.Sprintf("column %d of %s", e.Column, Quote(e.Input))
 	case e.Input == "":

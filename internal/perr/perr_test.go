@@ -24,6 +24,7 @@ func TestParseError(t *testing.T) {
 		{&perr.ParseError{Line: 3, Err: errInvalid}, `line 3: x: invalid argument`},
 		{&perr.ParseError{Input: "m >", Column: 3, Err: errBadRef}, `column 3 of "m >": x: bad reference`},
 		{&perr.ParseError{Input: "champion", Err: errBadRef}, `"champion": x: bad reference`},
+		{&perr.ParseError{Column: 5, Err: errInvalid}, `column 5: x: invalid argument`},
 		{&perr.ParseError{Input: strings.Repeat("é", 100), Err: errBadRef}, `"` + strings.Repeat("é", 32) + `"... (200 bytes): x: bad reference`},
 	} {
 		if got := c.err.Error(); got != c.want {
