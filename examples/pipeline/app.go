@@ -15,6 +15,7 @@ import (
 	"github.com/cairn-ml/cairn/dataset"
 	"github.com/cairn-ml/cairn/registry"
 	"github.com/cairn-ml/cairn/track"
+	"github.com/cairn-ml/cairn/tune"
 )
 
 // Names the pipeline uses in the work folder.
@@ -93,6 +94,7 @@ func codeIdentity() string {
 // app holds what one command opened in the work folder.
 type app struct {
 	dir            string
+	locs           locations // -store and -blobs (store.go)
 	stdout, stderr io.Writer
 	env            env
 	src            *source  // the data and its names (tabular.go); nil means the default
@@ -122,7 +124,8 @@ func (a *app) mkdir() error {
 	return nil
 }
 
-// openRepo opens the data set repository, DIR/datasets.
+// openRepo opens the data set repository, DIR/datasets (its version
+// index in the -store database when one is given).
 func (a *app) openRepo() (*dataset.Repo, error) {
 	if a.repo != nil {
 		return a.repo, nil
@@ -133,12 +136,21 @@ func (a *app) openRepo() (*dataset.Repo, error) {
 	dir := filepath.Join(a.dir, "datasets")
 	// The data's objects go to the work folder's objects/, with the runs'
 	// artifacts and the models' bytes; a folder made by an earlier
-	// version of the pipeline keeps them in datasets/objects/.
+	// version of the pipeline keeps them in datasets/objects/. With a
+	// -store database they go where the runs' and models' go.
 	blobs := a.dir
 	if _, err := os.Stat(filepath.Join(dir, "objects")); err == nil {
 		blobs = dir
 	}
-	r, err := dataset.OpenWith(dir, dataset.Options{Timeout: a.env.timeout, Now: a.env.now, Blobs: blobs})
+	switch {
+	case a.locs.blobs != "":
+		blobs = a.locs.blobs
+	case a.locs.store != "":
+		blobs = "" // the index's own database, as the runs' artifacts
+	}
+	r, err := dataset.OpenWith(dir, dataset.Options{
+		Timeout: a.env.timeout, Now: a.env.now, Index: a.locs.store, Blobs: blobs,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -146,15 +158,24 @@ func (a *app) openRepo() (*dataset.Repo, error) {
 	return r, nil
 }
 
-// openStores opens the runs and the models, both in DIR/cairn.db, with
-// their blobs in DIR/objects. When create is false and the work folder
-// holds no database yet, it says so instead of making an empty one.
+// openStores opens the runs and the models, both in DIR/cairn.db (or the
+// -store database), with their blobs in DIR/objects (or -blobs). When
+// create is false and the work folder holds no database yet, it says so
+// instead of making an empty one.
 func (a *app) openStores(create bool) error {
 	if a.store != nil {
 		return nil
 	}
 	path := filepath.Join(a.dir, dbFile)
-	if !create {
+	blobs := a.dir
+	if a.locs.store != "" {
+		path = a.locs.store
+		blobs = "" // beside the store: its own tables
+	}
+	if a.locs.blobs != "" {
+		blobs = a.locs.blobs
+	}
+	if !create && !a.locs.shared() {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("%w: %s holds nothing yet; run `%s` first", errEmpty, a.dir, a.command())
 		}
@@ -162,17 +183,31 @@ func (a *app) openStores(create bool) error {
 	if err := a.mkdir(); err != nil {
 		return err
 	}
-	st, err := track.OpenWith(path, track.Options{Timeout: a.env.timeout, Now: a.env.now})
+	st, err := track.OpenWith(path, track.Options{Timeout: a.env.timeout, Now: a.env.now, Blobs: blobs})
 	if err != nil {
 		return err
 	}
-	reg, err := registry.OpenWith(path, registry.Options{Timeout: a.env.timeout, Blobs: a.dir, Now: a.env.now})
+	reg, err := registry.OpenWith(path, registry.Options{Timeout: a.env.timeout, Blobs: blobs, Now: a.env.now})
 	if err != nil {
 		st.Close()
 		return err
 	}
 	a.store, a.reg = st, reg
 	return a.reap() // reap.go
+}
+
+// openStudies opens the tuning studies' storage: the -store database or
+// DIR/cairn.db, where every process tuning the same settings adds to one
+// study; in memory when key is "" (the code is unknown: nothing is
+// shared or cached then).
+func (a *app) openStudies(key string) (tune.Storage, error) {
+	if key == "" {
+		return tune.NewMemoryStorage(), nil
+	}
+	if a.locs.store != "" {
+		return tune.OpenStorage(a.locs.store)
+	}
+	return tune.OpenStorage(filepath.Join(a.dir, dbFile))
 }
 
 func (a *app) close() error {

@@ -57,6 +57,9 @@ func stageFlags(fs *flag.FlagSet, tunes bool) (trials *int, force *bool) {
 func (a *app) pipeline(ctx context.Context, doBaseline, doTune bool, trials int, force bool) error {
 	start := time.Now()
 	a.printf("work      %s\n", a.dir)
+	if a.locs.store != "" || a.locs.blobs != "" {
+		a.printf("shared    store %s, blobs %s\n", orDefault(redact(a.locs.store), "the work folder"), orDefault(redact(a.locs.blobs), "beside the store"))
+	}
 	d, err := a.prepareData(ctx)
 	if err != nil {
 		return err

@@ -115,10 +115,12 @@ func moduleOf(dir string) (root, path string) {
 }
 
 // givenFlags lists the flags set on the command line of fs, as arguments
-// that set them again ("-dir", "x"), in fs's (sorted) order.
+// that set them again ("-dir", "x"), in fs's (sorted) order; a password in
+// a URL is shown as "xxxxx" (pass it in $CAIRN_STORE to keep it off the
+// command line).
 func givenFlags(fs *flag.FlagSet) []string {
 	var args []string
-	fs.Visit(func(f *flag.Flag) { args = append(args, "-"+f.Name, f.Value.String()) })
+	fs.Visit(func(f *flag.Flag) { args = append(args, "-"+f.Name, redact(f.Value.String())) })
 	return args
 }
 

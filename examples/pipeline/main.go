@@ -128,6 +128,8 @@ func runArgs(ctx context.Context, args []string, stdout, stderr io.Writer, env e
 	top := flag.NewFlagSet("pipeline", flag.ContinueOnError)
 	top.SetOutput(io.Discard)
 	dir := top.String("dir", "cairn-data", "the work folder that holds all state")
+	var locs locations
+	locs.add(top)
 	var sel dataFlags
 	sel.add(top)
 	top.Usage = func() {}
@@ -171,7 +173,7 @@ func runArgs(ctx context.Context, args []string, stdout, stderr io.Writer, env e
 		usage(stderr, env.prog, top)
 		return 2
 	}
-	a := &app{dir: *dir, stdout: stdout, stderr: stderr, env: env, src: src, globals: givenFlags(top)}
+	a := &app{dir: *dir, locs: locs, stdout: stdout, stderr: stderr, env: env, src: src, globals: givenFlags(top)}
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	exec := cmd.flags(fs, a)

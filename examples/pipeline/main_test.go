@@ -311,7 +311,7 @@ func TestCorruptModelRetrains(t *testing.T) {
 	}
 
 	out := mustPipe(t, e, dir)
-	for _, want := range []string{"baseline  cached", "cannot be read back", "training again", "trial  9", "same bytes as breast-cancer v2"} {
+	for _, want := range []string{"baseline  cached", "cannot be read back", "training again", "(10 trials there already)", "trial 19", "same bytes as breast-cancer v2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run after corruption lacks %q:\n%s", want, out)
 		}

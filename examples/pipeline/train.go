@@ -461,13 +461,30 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 	if err != nil {
 		return nil, err
 	}
-	a.printf("tuning    %d TPE trials over C (log %g..%g) and the solver, each scored by %d-fold CV F1 on the training split\n",
-		trials, cLow, cHigh, cvFolds)
+	// The study is stored beside the runs under a name made of the
+	// stage's settings and code (not the number of trials): every process
+	// that tunes the same thing, on this machine or another sharing the
+	// -store database, adds its trials to one study, and each refits the
+	// best of them all.
+	studyKey := cacheKey(stageSettings{Stage: "tune", Data: d.version.Digest, Target: d.all.Target, Positive: d.positive,
+		TestFraction: testFraction, SplitSeed: splitSeed,
+		Model: settingsOf(base), Folds: cvFolds, Sampler: "tpe", Seed: tuneSeed, CLow: cLow, CHigh: cHigh,
+		Solvers: solverChoices}, a.env.code())
+	storage, err := a.openStudies(studyKey)
+	if err != nil {
+		return nil, a.fail(parent, err)
+	}
+	defer storage.Close()
+	studyName := a.source().model
+	if studyKey != "" {
+		studyName += " " + studyKey[:16]
+	}
 	best := math.Inf(-1)
-	study := tune.NewStudy(tune.StudyConfig{
-		Name:      a.source().model,
+	study, err := tune.OpenStudy(ctx, tune.StudyConfig{
+		Name:      studyName,
 		Direction: tune.Maximize,
 		Sampler:   tune.NewTPE(tuneSeed),
+		Storage:   storage,
 		Now:       a.env.now,
 		Callbacks: []tune.Callback{func(t tune.FrozenTrial) error {
 			if t.State != tune.Complete {
@@ -480,6 +497,16 @@ func (a *app) tuneStage(ctx context.Context, exp *track.Experiment, d *data, tri
 			return nil
 		}},
 	})
+	if err != nil {
+		return nil, a.fail(parent, err)
+	}
+	defer study.Close()
+	there := ""
+	if n := len(study.Trials()); n > 0 {
+		there = fmt.Sprintf(" (%d trials there already)", n)
+	}
+	a.printf("tuning    %d TPE trials over C (log %g..%g) and the solver, each scored by %d-fold CV F1 on the training split, into study %q%s\n",
+		trials, cLow, cHigh, cvFolds, studyName, there)
 	objective := func(t *tune.Trial) (float64, error) {
 		c := t.FloatLog("C", cLow, cHigh)
 		solverName := t.Choice("solver", solverChoices...)
