@@ -1,6 +1,7 @@
 package track
 
 import (
+	"github.com/cairn-ml/cairn/internal/filter"
 	"github.com/cairn-ml/cairn/internal/sqlike"
 )
 
@@ -24,50 +25,28 @@ type row struct {
 // character, with no escape; ILIKE folds case.
 
 // match reports whether the run satisfies n (nil matches every run).
-func (r *row) match(n node) bool {
-	switch n := n.(type) {
-	case nil:
-		return true
-	case *andNode:
-		for _, k := range n.kids {
-			if !r.match(k) {
-				return false
-			}
-		}
-		return true
-	case *orNode:
-		for _, k := range n.kids {
-			if r.match(k) {
-				return true
-			}
-		}
-		return false
-	case *cmpNode:
-		return r.compare(n)
-	}
-	return false
-}
+func (r *row) match(n node) bool { return filter.Eval(n, r.compare) }
 
 func (r *row) compare(n *cmpNode) bool {
-	if n.col.kind == kindDataset {
+	if n.Col.kind == kindDataset {
 		for _, in := range r.loadInputs() {
-			if matchString(n, datasetField(in, n.col.key)) {
+			if n.MatchString(datasetField(in, n.Col.key)) {
 				return true
 			}
 		}
 		return false
 	}
-	if n.col.numeric() {
-		v, ok := r.number(n.col)
-		return ok && matchNumber(n, v)
+	if n.Kind == filter.Number {
+		v, ok := r.number(n.Col)
+		return ok && n.MatchNumber(v)
 	}
-	if n.col.kind == kindParam || n.col.kind == kindTag {
-		v := r.raw(n.col)
+	if n.Col.kind == kindParam || n.Col.kind == kindTag {
+		v := r.raw(n.Col)
 		// Converting in the call lets the compiler skip the copy.
-		return v != nil && matchString(n, string(v))
+		return v != nil && n.MatchString(string(v))
 	}
-	s, ok := r.text(n.col)
-	return ok && matchString(n, s)
+	s, ok := r.text(n.Col)
+	return ok && n.MatchString(s)
 }
 
 // raw returns the stored bytes of a param or tag, or nil.
@@ -160,59 +139,6 @@ func datasetField(in Input, field string) string {
 		return in.Source
 	}
 	return in.Context
-}
-
-func matchNumber(n *cmpNode, v float64) bool {
-	switch n.op {
-	case opEq:
-		return v == n.num
-	case opNe:
-		return v != n.num
-	case opLt:
-		return v < n.num
-	case opLe:
-		return v <= n.num
-	case opGt:
-		return v > n.num
-	case opGe:
-		return v >= n.num
-	}
-	return false
-}
-
-func matchString(n *cmpNode, s string) bool {
-	switch n.op {
-	case opEq:
-		return s == n.str
-	case opNe:
-		return s != n.str
-	case opLt:
-		return s < n.str
-	case opLe:
-		return s <= n.str
-	case opGt:
-		return s > n.str
-	case opGe:
-		return s >= n.str
-	case opLike:
-		return like(s, n.str, false)
-	case opILike:
-		return like(s, n.str, true)
-	case opNotLike:
-		return !like(s, n.str, false)
-	case opNotILike:
-		return !like(s, n.str, true)
-	case opIn, opNotIn:
-		found := false
-		for _, x := range n.list {
-			if s == x {
-				found = true
-				break
-			}
-		}
-		return found == (n.op == opIn)
-	}
-	return false
 }
 
 // like matches s against an SQL LIKE pattern (see sqlike.Match).

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/cairn-ml/cairn/internal/filter"
 )
 
 // How a search finds its runs. The index (layout.go) holds, for every
@@ -178,7 +180,7 @@ func (s *searcher) visit(id runID) (*row, error) {
 	*r = s.scratch
 	r.key = make([]sortVal, len(s.q.order))
 	for i, k := range s.q.order {
-		r.key[i] = r.sortValue(k.col)
+		r.key[i] = r.sortValue(k.Col)
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -246,8 +248,8 @@ func (s *searcher) orderWalk() error {
 	if s.q.after != nil {
 		switch a := s.q.after[w]; a.cls {
 		case 0:
-			v := encodeValue(k0.col, a)
-			if k0.desc {
+			v := encodeValue(k0.Col, a)
+			if k0.Desc {
 				region.hi = minBytes(region.hi, v)
 			} else {
 				region.lo = maxBytes(region.lo, v)
@@ -291,7 +293,7 @@ func (s *searcher) orderWalk() error {
 		s.rows = append(s.rows, group...)
 		return nil
 	}
-	if err := walk(region, k0.desc); err != nil || len(s.rows) >= s.want {
+	if err := walk(region, k0.Desc); err != nil || len(s.rows) >= s.want {
 		return err
 	}
 	if nan {
@@ -323,7 +325,7 @@ func (s *searcher) walkKey() int {
 	for i, k := range s.q.order {
 		pinned := slices.ContainsFunc(terms, func(n node) bool {
 			c, ok := n.(*cmpNode)
-			return ok && c.col == k.col && (c.op == opEq || c.op == opIn && len(c.list) == 1)
+			return ok && c.Col == k.Col && (c.Op == filter.Eq || c.Op == filter.In && len(c.List) == 1)
 		})
 		if !pinned {
 			return i
@@ -336,7 +338,7 @@ func (s *searcher) walkKey() int {
 // the filter's AND-ed terms on the same column), and whether NaN values and
 // missing values can match.
 func (s *searcher) regions(k orderKey) (r idxRange, nan, missing bool) {
-	c := k.col
+	c := k.Col
 	r = idxRange{kind: c.kind, name: c.key}
 	if c.kind == kindMetric {
 		r.hi = u64(floatKey(math.Inf(1)))
@@ -346,11 +348,11 @@ func (s *searcher) regions(k orderKey) (r idxRange, nan, missing bool) {
 		c == column{kindAttr, attrEnd} || c == column{kindAttr, attrParent}
 	for _, term := range conjuncts(s.q.filter) {
 		n, ok := term.(*cmpNode)
-		if !ok || n.col != c {
+		if !ok || n.Col != c {
 			continue
 		}
 		missing = false // a comparison never matches a missing value
-		if n.op != opNe {
+		if n.Op != filter.Ne {
 			nan = false // nor does NaN, except with !=
 		}
 		if rs := ranges(n); len(rs) == 1 && rs[0].ids == nil {
@@ -373,7 +375,7 @@ func conjuncts(n node) []node {
 	case nil:
 		return nil
 	case *andNode:
-		return n.kids
+		return n.Terms
 	}
 	return []node{n}
 }
@@ -402,14 +404,14 @@ func (s *searcher) source(n node, bound int) *source {
 		// values) narrow one range: intersect them.
 		var cols []column
 		narrowed := map[column]idxRange{}
-		for _, k := range n.kids {
+		for _, k := range n.Terms {
 			if c, ok := k.(*cmpNode); ok {
 				if rs := ranges(c); len(rs) == 1 && rs[0].ids == nil {
-					if r, seen := narrowed[c.col]; seen {
-						narrowed[c.col] = intersect(r, rs[0])
+					if r, seen := narrowed[c.Col]; seen {
+						narrowed[c.Col] = intersect(r, rs[0])
 					} else {
-						narrowed[c.col] = rs[0]
-						cols = append(cols, c.col)
+						narrowed[c.Col] = rs[0]
+						cols = append(cols, c.Col)
 					}
 					continue
 				}
@@ -421,9 +423,9 @@ func (s *searcher) source(n node, bound int) *source {
 		}
 		return best
 	case *orNode:
-		srcs := make([]*source, len(n.kids))
+		srcs := make([]*source, len(n.Terms))
 		est := 0
-		for i, k := range n.kids {
+		for i, k := range n.Terms {
 			if srcs[i] = s.source(k, bound); srcs[i] == nil {
 				return nil
 			}

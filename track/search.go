@@ -153,18 +153,18 @@ func compile(opts SearchOptions) (*query, error) {
 		if err != nil {
 			return nil, err
 		}
-		if slices.ContainsFunc(q.order, func(o orderKey) bool { return o.col == k.col }) {
+		if slices.ContainsFunc(q.order, func(o orderKey) bool { return o.Col == k.Col }) {
 			continue // a repeated key cannot change the order
 		}
-		hasStart = hasStart || k.col == column{kindAttr, attrStart}
-		hasID = hasID || k.col == column{kindAttr, "run_id"}
+		hasStart = hasStart || k.Col == column{kindAttr, attrStart}
+		hasID = hasID || k.Col == column{kindAttr, "run_id"}
 		q.order = append(q.order, k)
 	}
 	if !hasStart {
-		q.order = append(q.order, orderKey{col: column{kindAttr, attrStart}, desc: true})
+		q.order = append(q.order, orderKey{Col: column{kindAttr, attrStart}, Desc: true})
 	}
 	if !hasID {
-		q.order = append(q.order, orderKey{col: column{kindAttr, "run_id"}})
+		q.order = append(q.order, orderKey{Col: column{kindAttr, "run_id"}})
 	}
 	h := sha256.New()
 	for _, id := range q.expIDs {
@@ -205,12 +205,12 @@ func compareKeys(a, b []sortVal, order []orderKey) int {
 			continue
 		}
 		var c int
-		if k.col.numeric() {
+		if k.Col.numeric() {
 			c = cmp.Compare(x.num, y.num)
 		} else {
 			c = strings.Compare(x.str, y.str)
 		}
-		if k.desc {
+		if k.Desc {
 			c = -c
 		}
 		if c != 0 {
@@ -250,7 +250,7 @@ func (q *query) token(key []sortVal) string {
 		if v.cls != 0 {
 			continue
 		}
-		if q.order[i].col.numeric() {
+		if q.order[i].Col.numeric() {
 			e.Float(v.num)
 		} else {
 			e.Str(v.str)
@@ -279,7 +279,7 @@ func (q *query) decodeToken(s string) ([]sortVal, error) {
 		case v.cls > 2:
 			d.Fail(fmt.Errorf("bad class %d", v.cls))
 		case v.cls != 0:
-		case q.order[i].col.numeric():
+		case q.order[i].Col.numeric():
 			v.num = d.Float()
 			if math.IsNaN(v.num) {
 				d.Fail(fmt.Errorf("NaN sort value"))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 
+	"github.com/cairn-ml/cairn/internal/filter"
 	"github.com/cairn-ml/cairn/internal/kv"
 )
 
@@ -188,17 +189,17 @@ type idxRange struct {
 // ranges returns the index ranges holding every run that can match n, or
 // nil if the index cannot narrow n down.
 func ranges(n *cmpNode) []idxRange {
-	c := n.col
+	c := n.Col
 	r := idxRange{kind: c.kind, name: c.key}
 	switch {
-	case c.kind == kindDataset || n.op == opNe:
+	case c.kind == kindDataset || n.Op == filter.Ne:
 		return nil
 	case c == column{kindAttr, "run_id"}:
-		vals := []string{n.str}
-		switch n.op {
-		case opIn:
-			vals = n.list
-		case opEq:
+		vals := []string{n.Str}
+		switch n.Op {
+		case filter.In:
+			vals = n.List
+		case filter.Eq:
 		default:
 			return nil
 		}
@@ -210,42 +211,42 @@ func ranges(n *cmpNode) []idxRange {
 		}
 		return []idxRange{r}
 	case c.kind == kindMetric:
-		v := floatKey(n.num)
+		v := floatKey(n.Num)
 		top := floatKey(math.Inf(1))
-		switch n.op {
-		case opEq:
+		switch n.Op {
+		case filter.Eq:
 			r.lo, r.hi = u64(v), u64(v)
-		case opLt:
+		case filter.Lt:
 			if v == 0 {
 				r.empty = true
 			} else {
 				r.hi = u64(v - 1)
 			}
-		case opLe:
+		case filter.Le:
 			r.hi = u64(v)
-		case opGt:
+		case filter.Gt:
 			if v >= top {
 				r.empty = true
 			} else {
 				r.lo, r.hi = u64(v+1), u64(top)
 			}
-		case opGe:
+		case filter.Ge:
 			r.lo, r.hi = u64(v), u64(top)
 		}
 		return []idxRange{r}
 	case c.numeric(): // start_time, end_time: integers
 		lo, hi := math.Inf(-1), math.Inf(1)
-		switch n.op {
-		case opEq:
-			lo, hi = math.Ceil(n.num), math.Floor(n.num)
-		case opLt:
-			hi = math.Ceil(n.num) - 1
-		case opLe:
-			hi = math.Floor(n.num)
-		case opGt:
-			lo = math.Floor(n.num) + 1
-		case opGe:
-			lo = math.Ceil(n.num)
+		switch n.Op {
+		case filter.Eq:
+			lo, hi = math.Ceil(n.Num), math.Floor(n.Num)
+		case filter.Lt:
+			hi = math.Ceil(n.Num) - 1
+		case filter.Le:
+			hi = math.Floor(n.Num)
+		case filter.Gt:
+			lo = math.Floor(n.Num) + 1
+		case filter.Ge:
+			lo = math.Ceil(n.Num)
 		}
 		if lo > hi || lo > math.MaxInt64 || hi < math.MinInt64 {
 			r.empty = true
@@ -260,20 +261,20 @@ func ranges(n *cmpNode) []idxRange {
 		return []idxRange{r}
 	}
 	// String columns.
-	switch n.op {
-	case opEq:
-		v := append([]byte(n.str), 0)
+	switch n.Op {
+	case filter.Eq:
+		v := append([]byte(n.Str), 0)
 		r.lo, r.hi = v, v
 		return []idxRange{r}
-	case opIn:
-		out := make([]idxRange, len(n.list))
-		for i, s := range n.list {
+	case filter.In:
+		out := make([]idxRange, len(n.List))
+		for i, s := range n.List {
 			v := append([]byte(s), 0)
 			out[i] = idxRange{kind: c.kind, name: c.key, lo: v, hi: v}
 		}
 		return out
-	case opLike:
-		p := likePrefix(n.str)
+	case filter.Like:
+		p := likePrefix(n.Str)
 		if p == "" {
 			return nil
 		}

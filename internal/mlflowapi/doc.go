@@ -3,8 +3,8 @@
 // HTTP status of each error code, request decoding as MLflow's server
 // does it (a bounded JSON body, or the query string of a GET), offset page
 // tokens in MLflow's format, the optional bearer-token check, and the
-// filter grammar of MLflow's experiment, registered-model and
-// model-version searches.
+// columns of MLflow's experiment, registered-model and model-version
+// searches over the shared filter grammar (internal/filter).
 //
 // Decoding follows MLflow's server (mlflow/server/handlers.py,
 // _get_request_message): a POST, PATCH or DELETE carries a JSON object

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cairn-ml/cairn/internal/perr"
+	"github.com/cairn-ml/cairn/internal/filter"
 )
 
 // OrderKey is one order_by clause of an entity search: an attribute and
@@ -20,35 +20,13 @@ type OrderKey struct {
 // an INVALID_PARAMETER_VALUE *Error.
 func ParseOrder(clauses []string, attrs map[string]Kind) ([]OrderKey, error) {
 	var out []OrderKey
+	cols := columns{attrs: attrs}.filter()
 	for _, c := range clauses {
-		f := strings.Fields(c)
-		if len(f) == 0 || len(f) > 2 {
-			return nil, Errorf(InvalidParameterValue, "Invalid order_by clause %s: expected a column and an optional ASC or DESC.", perr.Quote(c))
+		o, err := filter.ParseOrder(c, cols)
+		if err != nil {
+			return nil, parseError("order_by clause", c, err)
 		}
-		k := OrderKey{Key: strings.ToLower(f[0])}
-		if a, ok := strings.CutPrefix(k.Key, "attributes."); ok {
-			k.Key = a
-		} else if a, ok := strings.CutPrefix(k.Key, "attribute."); ok {
-			k.Key = a
-		}
-		if _, ok := attrs[k.Key]; !ok {
-			names := make([]string, 0, len(attrs))
-			for n := range attrs {
-				names = append(names, n)
-			}
-			slices.Sort(names)
-			return nil, Errorf(InvalidParameterValue, "Invalid order_by clause %s: unknown column; use %s.", perr.Quote(c), strings.Join(names, ", "))
-		}
-		if len(f) == 2 {
-			switch strings.ToUpper(f[1]) {
-			case "DESC":
-				k.Desc = true
-			case "ASC":
-			default:
-				return nil, Errorf(InvalidParameterValue, "Invalid order_by clause %s: expected ASC or DESC.", perr.Quote(c))
-			}
-		}
-		out = append(out, k)
+		out = append(out, OrderKey{Key: o.Col.Key, Desc: o.Desc})
 	}
 	return out, nil
 }
