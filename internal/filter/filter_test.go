@@ -195,7 +195,7 @@ func TestErrorText(t *testing.T) {
 		{"%", `unexpected character '%'`},
 		{"params.p = 'x' ) ", `unmatched ")"`},
 		{"params.p = '" + strings.Repeat("x", 1000) + "' )", `unmatched ")"`},
-		{"params.p = " + strings.Repeat("y", 1000), `params.p holds strings: expected a quoted value such as 'x', found "` + strings.Repeat("y", perr.MaxQuote) + `..."`},
+		{"params.p = " + strings.Repeat("y", 1000), `params.p holds strings: expected a quoted value such as 'x', found ` + perr.Quote(strings.Repeat("y", 1000))},
 	} {
 		_, err := Parse(tc.in, cols)
 		got := ""
