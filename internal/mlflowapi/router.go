@@ -17,11 +17,14 @@ var Roots = []string{"/api/2.0", "/ajax-api/2.0"}
 // route in MLflow's error body: ENDPOINT_NOT_FOUND (404), or 405 with
 // Allow for a known path and another method. With Token set, every
 // request needs "Authorization: Bearer <Token>" (else UNAUTHENTICATED,
-// 401). Rules classify the errors handlers pass to Fail. Set it up
-// before serving; it is then safe for concurrent use.
+// 401). Rules classify the errors handlers pass to Fail and Check. Set
+// it up before serving; it is then safe for concurrent use.
 type Router struct {
 	Token string
 	Rules []Rule
+	// MaxBodyBytes bounds the JSON bodies Read decodes; 0 means
+	// DefaultMaxBody.
+	MaxBodyBytes int64
 	// Parts are the subtrees of the API the router answers, for Patterns
 	// and Mount: "/mlflow/" takes every MLflow path (and so answers
 	// ENDPOINT_NOT_FOUND for those no route takes), "/mlflow/model-versions/"
@@ -86,6 +89,12 @@ func (rt *Router) Check(w http.ResponseWriter, r *http.Request, err error) bool 
 	}
 	rt.Fail(w, e)
 	return false
+}
+
+// Read decodes request r into dst (see the function Read), or answers
+// the error and returns false.
+func (rt *Router) Read(w http.ResponseWriter, r *http.Request, dst any) bool {
+	return rt.Check(w, r, Read(w, r, dst, rt.MaxBodyBytes))
 }
 
 // ServeHTTP routes a request. A handler that panics answers

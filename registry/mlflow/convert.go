@@ -56,8 +56,6 @@ type versionResp struct {
 	Version versionJSON `json:"model_version"`
 }
 
-func tagList(m map[string]string) []tagJSON { return mlflowapi.TagList(m) }
-
 // MLflow's stages, in the order get-latest-versions answers them.
 var stages = []string{"None", "Staging", "Production", "Archived"}
 
@@ -107,7 +105,7 @@ func versionOut(v registry.Version) versionJSON {
 		Name: v.Name, Version: strconv.Itoa(v.Number),
 		CreationTimestamp: v.Created.UnixMilli(), LastUpdatedTimestamp: v.Updated.UnixMilli(),
 		UserID: v.CreatedBy, CurrentStage: stage(v), Description: v.Description, Source: source(v),
-		RunID: v.RunID, Status: "READY", Tags: tagList(v.Tags), RunLink: v.RunLink, Aliases: v.Aliases,
+		RunID: v.RunID, Status: "READY", Tags: mlflowapi.TagList(v.Tags), RunLink: v.RunLink, Aliases: v.Aliases,
 	}
 }
 
@@ -135,7 +133,7 @@ func latest(versions []registry.Version, wanted []string) []versionJSON {
 func modelOut(m registry.Model, versions []registry.Version) modelJSON {
 	out := modelJSON{
 		Name: m.Name, CreationTimestamp: m.Created.UnixMilli(), LastUpdatedTimestamp: m.Updated.UnixMilli(),
-		UserID: m.CreatedBy, Description: m.Description, LatestVersions: latest(versions, nil), Tags: tagList(m.Tags),
+		UserID: m.CreatedBy, Description: m.Description, LatestVersions: latest(versions, nil), Tags: mlflowapi.TagList(m.Tags),
 	}
 	for _, a := range slices.Sorted(maps.Keys(m.Aliases)) {
 		out.Aliases = append(out.Aliases, aliasJSON{a, strconv.Itoa(m.Aliases[a])})

@@ -35,7 +35,6 @@ type Options struct {
 type Handler struct {
 	reg  *registry.Registry
 	opts Options
-	log  *slog.Logger
 	rt   mlflowapi.Router
 }
 
@@ -58,14 +57,10 @@ var errRules = []mlflowapi.Rule{
 // Mount registers it on a ServeMux beside track/mlflow's handler, whose
 // patterns are shorter.
 func New(reg *registry.Registry, opts Options) *Handler {
-	h := &Handler{reg: reg, opts: opts, log: opts.Logger}
-	if h.log == nil {
-		h.log = slog.New(slog.DiscardHandler)
-	}
-	h.rt.Token = opts.Token
-	h.rt.Rules = errRules
-	h.rt.Logger = h.log
-	h.rt.Parts = []string{"/mlflow/registered-models/", "/mlflow/model-versions/"}
+	h := &Handler{reg: reg, opts: opts, rt: mlflowapi.Router{
+		Token: opts.Token, MaxBodyBytes: opts.MaxBodyBytes, Rules: errRules, Logger: opts.Logger,
+		Parts: []string{"/mlflow/registered-models/", "/mlflow/model-versions/"},
+	}}
 	for _, e := range []struct {
 		method, path string
 		fn           http.HandlerFunc
@@ -106,17 +101,6 @@ func (h *Handler) Patterns() []string { return h.rt.Patterns() }
 
 // Mount registers the handler on mux at each of its Patterns.
 func (h *Handler) Mount(mux *http.ServeMux) { h.rt.Mount(mux, h) }
-
-// read decodes a request into dst, or answers the error and returns
-// false.
-func (h *Handler) read(w http.ResponseWriter, r *http.Request, dst any) bool {
-	return h.check(w, r, mlflowapi.Read(w, r, dst, h.opts.MaxBodyBytes))
-}
-
-// check answers err (if not nil) and reports whether it was nil.
-func (h *Handler) check(w http.ResponseWriter, r *http.Request, err error) bool {
-	return h.rt.Check(w, r, err)
-}
 
 // empty is the body of MLflow's empty responses.
 var empty = struct{}{}

@@ -40,11 +40,11 @@ type createModelReq struct {
 
 func (h *Handler) createModel(w http.ResponseWriter, r *http.Request) {
 	var req createModelReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name)) {
 		return
 	}
 	tags, err := mlflowapi.TagMap("tags", req.Tags)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	_, err = h.reg.CreateModel(r.Context(), req.Name, registry.ModelOptions{Description: req.Description, Tags: tags, By: h.opts.By})
@@ -56,11 +56,11 @@ func (h *Handler) createModel(w http.ResponseWriter, r *http.Request) {
 
 // answerModel answers with the model called name, unless err.
 func (h *Handler) answerModel(w http.ResponseWriter, r *http.Request, name string, err error) {
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	m, err := h.model(r.Context(), name)
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, modelResp{m})
 	}
 }
@@ -74,7 +74,7 @@ func (h *Handler) renameModel(w http.ResponseWriter, r *http.Request) {
 		nameReq
 		NewName string `json:"new_name"`
 	}
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name, "new_name", req.NewName)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name, "new_name", req.NewName)) {
 		return
 	}
 	err := h.reg.RenameModel(r.Context(), req.Name, req.NewName)
@@ -89,7 +89,7 @@ func (h *Handler) updateModel(w http.ResponseWriter, r *http.Request) {
 		nameReq
 		Description *string `json:"description"`
 	}
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name)) {
 		return
 	}
 	var err error
@@ -101,79 +101,46 @@ func (h *Handler) updateModel(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) deleteModel(w http.ResponseWriter, r *http.Request) {
 	var req nameReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name)) {
 		return
 	}
-	if h.check(w, r, noModel(req.Name, h.reg.DeleteModel(r.Context(), req.Name))) {
+	if h.rt.Check(w, r, noModel(req.Name, h.reg.DeleteModel(r.Context(), req.Name))) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) getModel(w http.ResponseWriter, r *http.Request) {
 	var req nameReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name)) {
 		return
 	}
 	h.answerModel(w, r, req.Name, nil)
 }
 
-// The columns of MLflow's registered-model search, and its limits.
-var (
-	modelFilterAttrs = map[string]mlflowapi.Kind{"name": mlflowapi.String}
-	modelOrderAttrs  = map[string]mlflowapi.Kind{
+// modelSearch is MLflow's registered-model search: its columns, order and
+// limits.
+var modelSearch = mlflowapi.Search{
+	Filter: map[string]mlflowapi.Kind{"name": mlflowapi.String},
+	Order: map[string]mlflowapi.Kind{
 		"name": mlflowapi.String, "creation_timestamp": mlflowapi.Number, "last_updated_timestamp": mlflowapi.Number,
 		"timestamp": mlflowapi.Number,
-	}
-)
-
-const (
-	defaultModelResults = 100
-	maxModelResults     = 1000
-)
-
-type searchReq struct {
-	Filter     string           `json:"filter"`
-	MaxResults *mlflowapi.Int64 `json:"max_results"`
-	OrderBy    []string         `json:"order_by"`
-	PageToken  string           `json:"page_token"`
-}
-
-// parse checks a search request against the attributes it may name and
-// returns its filter, order (with tie-breakers) and page size.
-func (req searchReq) parse(filterAttrs, orderAttrs map[string]mlflowapi.Kind, def, most int64, defOrder, tie []mlflowapi.OrderKey) (*mlflowapi.Filter, []mlflowapi.OrderKey, int, error) {
-	max := def
-	if req.MaxResults != nil {
-		if max = int64(*req.MaxResults); max < 1 || max > most {
-			return nil, nil, 0, mlflowapi.Errorf(mlflowapi.InvalidParameterValue,
-				"Invalid value for request parameter max_results. It must be at least 1 and at most %d, but got value %d", most, max)
-		}
-	}
-	f, err := mlflowapi.ParseFilter(req.Filter, filterAttrs, true)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	order, err := mlflowapi.ParseOrder(req.OrderBy, orderAttrs)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	if len(order) == 0 {
-		order = defOrder
-	}
-	return f, append(order, tie...), int(max), nil
+	},
+	DefaultOrder:   []mlflowapi.OrderKey{{Key: "name"}},
+	Tie:            []mlflowapi.OrderKey{{Key: "name"}},
+	DefaultResults: 100, MaxResults: 1000,
 }
 
 func (h *Handler) searchModels(w http.ResponseWriter, r *http.Request) {
-	var req searchReq
-	if !h.read(w, r, &req) {
+	var req mlflowapi.SearchReq
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
-	nameOrder := []mlflowapi.OrderKey{{Key: "name"}}
-	filter, order, max, err := req.parse(modelFilterAttrs, modelOrderAttrs, defaultModelResults, maxModelResults, nameOrder, nameOrder)
-	if !h.check(w, r, err) {
+	filter, order, max, err := modelSearch.Parse(req)
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	all, err := h.reg.Models(r.Context())
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	var models []registry.Model
@@ -198,7 +165,7 @@ func (h *Handler) searchModels(w http.ResponseWriter, r *http.Request) {
 		return "", m.Updated.UnixMilli(), true
 	})
 	lo, hi, next, err := mlflowapi.Page(len(models), max, req.PageToken)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	resp := struct {
@@ -210,7 +177,7 @@ func (h *Handler) searchModels(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, registry.ErrNotFound) {
 			continue // deleted meanwhile
 		}
-		if !h.check(w, r, err) {
+		if !h.rt.Check(w, r, err) {
 			return
 		}
 		resp.Models = append(resp.Models, modelOut(m, vs))
@@ -223,18 +190,18 @@ func (h *Handler) latestVersions(w http.ResponseWriter, r *http.Request) {
 		nameReq
 		Stages []string `json:"stages"`
 	}
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name)) {
 		return
 	}
 	for i, s := range req.Stages {
 		st, err := canonicalStage(s)
-		if !h.check(w, r, err) {
+		if !h.rt.Check(w, r, err) {
 			return
 		}
 		req.Stages[i] = st
 	}
 	vs, err := h.reg.Versions(r.Context(), req.Name)
-	if h.check(w, r, noModel(req.Name, err)) {
+	if h.rt.Check(w, r, noModel(req.Name, err)) {
 		mlflowapi.WriteJSON(w, struct {
 			Versions []versionJSON `json:"model_versions,omitempty"`
 		}{latest(vs, req.Stages)})
@@ -250,20 +217,20 @@ type tagReq struct {
 
 func (h *Handler) setModelTag(w http.ResponseWriter, r *http.Request) {
 	var req tagReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name, "key", req.Key)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name, "key", req.Key)) {
 		return
 	}
-	if h.check(w, r, noModel(req.Name, h.reg.SetModelTag(r.Context(), req.Name, req.Key, req.Value))) {
+	if h.rt.Check(w, r, noModel(req.Name, h.reg.SetModelTag(r.Context(), req.Name, req.Key, req.Value))) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) deleteModelTag(w http.ResponseWriter, r *http.Request) {
 	var req tagReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name, "key", req.Key)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name, "key", req.Key)) {
 		return
 	}
-	if h.check(w, r, noModel(req.Name, h.reg.DeleteModelTag(r.Context(), req.Name, req.Key))) {
+	if h.rt.Check(w, r, noModel(req.Name, h.reg.DeleteModelTag(r.Context(), req.Name, req.Key))) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
@@ -276,36 +243,36 @@ type aliasReq struct {
 
 func (h *Handler) setAlias(w http.ResponseWriter, r *http.Request) {
 	var req aliasReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name, "alias", req.Alias, "version", req.Version)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name, "alias", req.Alias, "version", req.Version)) {
 		return
 	}
 	n, err := versionNumber(req.Version)
 	if err == nil {
 		_, err = h.reg.SetAlias(r.Context(), req.Name, req.Alias, n, registry.AliasOptions{By: h.opts.By, Reason: "MLflow API: set alias"})
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) deleteAlias(w http.ResponseWriter, r *http.Request) {
 	var req aliasReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name, "alias", req.Alias)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name, "alias", req.Alias)) {
 		return
 	}
 	_, err := h.reg.DeleteAlias(r.Context(), req.Name, req.Alias, registry.AliasOptions{By: h.opts.By, Reason: "MLflow API: delete alias"})
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) getByAlias(w http.ResponseWriter, r *http.Request) {
 	var req aliasReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name, "alias", req.Alias)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name, "alias", req.Alias)) {
 		return
 	}
 	v, err := h.reg.Get(r.Context(), req.Name, "@"+req.Alias)
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, versionResp{versionOut(v)})
 	}
 }

@@ -59,11 +59,11 @@ func noVersion(name string, n int, err error) error {
 
 // answerVersion answers with version n of model name, unless err.
 func (h *Handler) answerVersion(w http.ResponseWriter, r *http.Request, name string, n int, err error) {
-	if !h.check(w, r, noVersion(name, n, err)) {
+	if !h.rt.Check(w, r, noVersion(name, n, err)) {
 		return
 	}
 	v, err := h.reg.Get(r.Context(), name, strconv.Itoa(n))
-	if h.check(w, r, noVersion(name, n, err)) {
+	if h.rt.Check(w, r, noVersion(name, n, err)) {
 		mlflowapi.WriteJSON(w, versionResp{versionOut(v)})
 	}
 }
@@ -96,18 +96,18 @@ func (h *Handler) createVersion(w http.ResponseWriter, r *http.Request) {
 		RunLink     string    `json:"run_link"`
 		Description string    `json:"description"`
 	}
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name, "source", req.Source)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name, "source", req.Source)) {
 		return
 	}
-	if !h.check(w, r, checkSource(req.Source)) {
+	if !h.rt.Check(w, r, checkSource(req.Source)) {
 		return
 	}
 	tags, err := mlflowapi.TagMap("tags", req.Tags)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	// MLflow registers versions of existing models only.
-	if _, err := h.reg.Model(r.Context(), req.Name); !h.check(w, r, noModel(req.Name, err)) {
+	if _, err := h.reg.Model(r.Context(), req.Name); !h.rt.Check(w, r, noModel(req.Name, err)) {
 		return
 	}
 	manifest, _ := json.Marshal(struct {
@@ -118,7 +118,7 @@ func (h *Handler) createVersion(w http.ResponseWriter, r *http.Request) {
 		Format: SourceFormat, RunID: req.RunID, Tags: tags, Description: req.Description,
 		Source: req.Source, RunLink: req.RunLink, By: h.opts.By,
 	})
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, versionResp{versionOut(v)})
 	}
 }
@@ -128,11 +128,11 @@ func (h *Handler) updateVersion(w http.ResponseWriter, r *http.Request) {
 		versionReq
 		Description *string `json:"description"`
 	}
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	v, err := h.get(r.Context(), req.versionReq)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	if req.Description != nil {
@@ -151,15 +151,15 @@ func (h *Handler) transitionStage(w http.ResponseWriter, r *http.Request) {
 		Stage                   string `json:"stage"`
 		ArchiveExistingVersions *bool  `json:"archive_existing_versions"`
 	}
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("stage", req.Stage)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("stage", req.Stage)) {
 		return
 	}
 	st, err := canonicalStage(req.Stage)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	v, err := h.get(r.Context(), req.versionReq)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	ctx := r.Context()
@@ -167,7 +167,7 @@ func (h *Handler) transitionStage(w http.ResponseWriter, r *http.Request) {
 	// Leave the other stage first: a version has one stage.
 	for _, a := range []string{aliasProduction, aliasStaging} {
 		if slices.Contains(v.Aliases, a) && !strings.EqualFold(a, st) {
-			if _, err := h.reg.DeleteAlias(ctx, v.Name, a, opts); !h.check(w, r, err) {
+			if _, err := h.reg.DeleteAlias(ctx, v.Name, a, opts); !h.rt.Check(w, r, err) {
 				return
 			}
 		}
@@ -199,36 +199,36 @@ func (h *Handler) transitionStage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) deleteVersion(w http.ResponseWriter, r *http.Request) {
 	var req versionReq
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	v, err := h.get(r.Context(), req)
 	if err == nil {
 		err = h.reg.DeleteVersion(r.Context(), v.Name, v.Number)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request) {
 	var req versionReq
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	v, err := h.get(r.Context(), req)
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, versionResp{versionOut(v)})
 	}
 }
 
 func (h *Handler) downloadURI(w http.ResponseWriter, r *http.Request) {
 	var req versionReq
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	v, err := h.get(r.Context(), req)
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, struct {
 			URI string `json:"artifact_uri"`
 		}{source(v)})
@@ -237,63 +237,59 @@ func (h *Handler) downloadURI(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) setVersionTag(w http.ResponseWriter, r *http.Request) {
 	var req tagReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("key", req.Key)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("key", req.Key)) {
 		return
 	}
 	v, err := h.get(r.Context(), versionReq{req.nameReq, req.Version})
 	if err == nil {
 		err = h.reg.SetVersionTag(r.Context(), v.Name, v.Number, req.Key, req.Value)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) deleteVersionTag(w http.ResponseWriter, r *http.Request) {
 	var req tagReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("key", req.Key)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("key", req.Key)) {
 		return
 	}
 	v, err := h.get(r.Context(), versionReq{req.nameReq, req.Version})
 	if err == nil {
 		err = h.reg.DeleteVersionTag(r.Context(), v.Name, v.Number, req.Key)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
-// The columns of MLflow's model-version search, and its limits
-// (SqlAlchemyStore's SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT and
+// versionSearch is MLflow's model-version search: its columns, order and
+// limits (SqlAlchemyStore's SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT and
 // _THRESHOLD).
-var (
-	versionFilterAttrs = map[string]mlflowapi.Kind{
+var versionSearch = mlflowapi.Search{
+	Filter: map[string]mlflowapi.Kind{
 		"name": mlflowapi.String, "version_number": mlflowapi.Number, "run_id": mlflowapi.String, "source_path": mlflowapi.String,
-	}
-	versionOrderAttrs = map[string]mlflowapi.Kind{
+	},
+	Order: map[string]mlflowapi.Kind{
 		"name": mlflowapi.String, "version_number": mlflowapi.Number,
 		"creation_timestamp": mlflowapi.Number, "last_updated_timestamp": mlflowapi.Number,
-	}
-)
-
-const (
-	defaultVersionResults = 10000
-	maxVersionResults     = 200000
-)
+	},
+	DefaultOrder:   []mlflowapi.OrderKey{{Key: "last_updated_timestamp", Desc: true}},
+	Tie:            []mlflowapi.OrderKey{{Key: "name"}, {Key: "version_number", Desc: true}},
+	DefaultResults: 10000, MaxResults: 200000,
+}
 
 func (h *Handler) searchVersions(w http.ResponseWriter, r *http.Request) {
-	var req searchReq
-	if !h.read(w, r, &req) {
+	var req mlflowapi.SearchReq
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
-	filter, order, max, err := req.parse(versionFilterAttrs, versionOrderAttrs, defaultVersionResults, maxVersionResults,
-		[]mlflowapi.OrderKey{{Key: "last_updated_timestamp", Desc: true}},
-		[]mlflowapi.OrderKey{{Key: "name"}, {Key: "version_number", Desc: true}})
-	if !h.check(w, r, err) {
+	filter, order, max, err := versionSearch.Parse(req)
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	models, err := h.reg.Models(r.Context())
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	var found []registry.Version
@@ -302,7 +298,7 @@ func (h *Handler) searchVersions(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, registry.ErrNotFound) {
 			continue // deleted meanwhile
 		}
-		if !h.check(w, r, err) {
+		if !h.rt.Check(w, r, err) {
 			return
 		}
 		for _, v := range vs {
@@ -337,7 +333,7 @@ func (h *Handler) searchVersions(w http.ResponseWriter, r *http.Request) {
 		return "", v.Updated.UnixMilli(), true
 	})
 	lo, hi, next, err := mlflowapi.Page(len(found), max, req.PageToken)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	resp := struct {

@@ -63,22 +63,22 @@ func (h *Handler) listArtifacts(w http.ResponseWriter, r *http.Request) {
 		Path      *string `json:"path"`
 		PageToken string  `json:"page_token"`
 	}
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	dir := ""
 	if req.Path != nil {
 		var err error
-		if dir, err = artifactDir(*req.Path); !h.check(w, r, err) {
+		if dir, err = artifactDir(*req.Path); !h.rt.Check(w, r, err) {
 			return
 		}
 	}
 	run, err := h.target(r, req.runIDReq)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	arts, err := h.st.Artifacts(r.Context(), run.ID())
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	mlflowapi.WriteJSON(w, struct {
@@ -119,17 +119,17 @@ func (h *Handler) listProxied(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Path string `json:"path"`
 	}
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	p, err := artifactDir(req.Path)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	var files []fileInfoJSON
 	if run, dir, err := h.proxied(r, p); err == nil {
 		arts, err := h.st.Artifacts(r.Context(), run.ID())
-		if !h.check(w, r, err) {
+		if !h.rt.Check(w, r, err) {
 			return
 		}
 		files = children(arts, dir, false)
@@ -141,15 +141,15 @@ func (h *Handler) listProxied(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) download(w http.ResponseWriter, r *http.Request, p string) {
 	run, rel, err := h.proxied(r, p)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	if rel == "" {
-		h.fail(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "Artifact path %s names the run's artifact folder, not a file.", perr.Quote(p)))
+		h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "Artifact path %s names the run's artifact folder, not a file.", perr.Quote(p)))
 		return
 	}
 	rc, a, err := h.st.OpenArtifact(r.Context(), run.ID(), rel)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	defer rc.Close()
@@ -168,7 +168,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, p string) {
 
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request, p string) {
 	run, rel, err := h.proxied(r, p)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, h.opts.MaxArtifactBytes)
@@ -177,18 +177,18 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, p string) {
 	if errors.As(err, &tooBig) {
 		err = mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "Artifact %s is larger than this server takes (%d bytes).", perr.Quote(rel), h.opts.MaxArtifactBytes)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) deleteArtifact(w http.ResponseWriter, r *http.Request, p string) {
-	h.fail(w, r, mlflowapi.Errorf(mlflowapi.NotImplemented,
+	h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.NotImplemented,
 		"Deleting an artifact is not supported: a run's artifacts are kept content-addressed until the run is deleted and collected (track's GC)."))
 }
 
 // multipart answers MLflow's multipart-upload routes as MLflow does for
 // an artifact store without them, so that clients fall back to one PUT.
 func (h *Handler) multipart(w http.ResponseWriter, r *http.Request, p string) {
-	h.fail(w, r, mlflowapi.Errorf(mlflowapi.NotImplemented, "Multipart upload is not supported for the current artifact repository"))
+	h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.NotImplemented, "Multipart upload is not supported for the current artifact repository"))
 }

@@ -109,13 +109,11 @@ func runArtifactURI(expID, runID string) string {
 	return experimentLocation(expID) + "/" + runID + "/artifacts"
 }
 
-func tagList(m map[string]string) []tagJSON { return mlflowapi.TagList(m) }
-
 func experimentOut(e *track.Experiment) experimentJSON {
 	return experimentJSON{
 		ExperimentID: e.ID, Name: e.Name, ArtifactLocation: experimentLocation(e.ID),
 		LifecycleStage: lifecycle(e.Deleted), LastUpdateTime: ms(e.Updated), CreationTime: ms(e.Created),
-		Tags: tagList(e.Tags),
+		Tags: mlflowapi.TagList(e.Tags),
 	}
 }
 
@@ -141,8 +139,8 @@ func runOut(rec track.RunRecord) runJSON {
 		}
 		slices.SortFunc(out.Data.Metrics, func(a, b metricJSON) int { return strings.Compare(a.Key, b.Key) })
 	}
-	out.Data.Params = tagList(rec.Params)
-	out.Data.Tags = tagList(rec.Tags)
+	out.Data.Params = mlflowapi.TagList(rec.Params)
+	out.Data.Tags = mlflowapi.TagList(rec.Tags)
 	for _, in := range rec.Inputs {
 		out.Inputs.DatasetInputs = append(out.Inputs.DatasetInputs, inputOut(in))
 	}

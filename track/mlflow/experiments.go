@@ -29,17 +29,6 @@ const (
 	maxMaxResults     = 50000
 )
 
-func maxResults(p *mlflowapi.Int64, def, most int64) (int, error) {
-	if p == nil {
-		return int(def), nil
-	}
-	if n := int64(*p); n < 1 || n > most {
-		return 0, mlflowapi.Errorf(mlflowapi.InvalidParameterValue,
-			"Invalid value for request parameter max_results. It must be at least 1 and at most %d, but got value %d", most, n)
-	}
-	return int(*p), nil
-}
-
 // experiment resolves an MLflow experiment id. "0", MLflow's default
 // experiment, is the experiment named Default, created when first asked
 // for; a malformed or unknown id is RESOURCE_DOES_NOT_EXIST, as in
@@ -63,34 +52,28 @@ type createExperimentReq struct {
 
 func (h *Handler) createExperiment(w http.ResponseWriter, r *http.Request) {
 	var req createExperimentReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("name", req.Name)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("name", req.Name)) {
 		return
 	}
 	if req.ArtifactLocation != "" && !strings.HasPrefix(req.ArtifactLocation, "mlflow-artifacts:") {
-		h.fail(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue,
+		h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue,
 			"artifact_location %s: this server keeps every experiment's artifacts itself (mlflow-artifacts:/<experiment id>); leave artifact_location out",
 			perr.Quote(req.ArtifactLocation)))
 		return
 	}
-	tags, err := tagMap("tags", req.Tags)
-	if !h.check(w, r, err) {
+	tags, err := mlflowapi.TagMap("tags", req.Tags)
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	exp, err := h.st.CreateExperiment(r.Context(), req.Name, track.ExperimentOptions{Tags: tags})
 	if errors.Is(err, track.ErrExists) {
 		err = mlflowapi.Errorf(mlflowapi.ResourceAlreadyExists, "Experiment(name=%s) already exists.", perr.Clip(req.Name))
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, struct {
 			ID string `json:"experiment_id"`
 		}{exp.ID})
 	}
-}
-
-// tagMap returns the pairs of a request field as a map (see
-// mlflowapi.TagMap).
-func tagMap(field string, tags []tagJSON) (map[string]string, error) {
-	return mlflowapi.TagMap(field, tags)
 }
 
 type experimentIDReq struct {
@@ -103,11 +86,11 @@ type experimentResp struct {
 
 func (h *Handler) getExperiment(w http.ResponseWriter, r *http.Request) {
 	var req experimentIDReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("experiment_id", req.ID)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("experiment_id", req.ID)) {
 		return
 	}
 	exp, err := h.experiment(r.Context(), req.ID)
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, experimentResp{experimentOut(exp)})
 	}
 }
@@ -116,36 +99,36 @@ func (h *Handler) getExperimentByName(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"experiment_name"`
 	}
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("experiment_name", req.Name)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("experiment_name", req.Name)) {
 		return
 	}
 	exp, err := h.st.ExperimentByName(r.Context(), req.Name)
 	if errors.Is(err, track.ErrNotFound) || errors.Is(err, track.ErrInvalid) {
 		err = mlflowapi.Errorf(mlflowapi.ResourceDoesNotExist, "Could not find experiment with name '%s'", perr.Clip(req.Name))
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, experimentResp{experimentOut(exp)})
 	}
 }
 
-// The columns of MLflow's experiment search.
-var (
-	experimentFilterAttrs = map[string]mlflowapi.Kind{
+// experimentSearch is MLflow's experiment search: its columns, order
+// and limits.
+var experimentSearch = mlflowapi.Search{
+	Filter: map[string]mlflowapi.Kind{
 		"name": mlflowapi.String, "creation_time": mlflowapi.Number, "last_update_time": mlflowapi.Number,
-	}
-	experimentOrderAttrs = map[string]mlflowapi.Kind{
+	},
+	Order: map[string]mlflowapi.Kind{
 		"name": mlflowapi.String, "experiment_id": mlflowapi.Number,
 		"creation_time": mlflowapi.Number, "last_update_time": mlflowapi.Number,
-	}
-	experimentDefaultOrder = []mlflowapi.OrderKey{{Key: "creation_time", Desc: true}, {Key: "experiment_id"}}
-)
+	},
+	DefaultOrder:   []mlflowapi.OrderKey{{Key: "creation_time", Desc: true}, {Key: "experiment_id"}},
+	Tie:            []mlflowapi.OrderKey{{Key: "experiment_id", Desc: true}},
+	DefaultResults: defaultMaxResults, MaxResults: maxMaxResults,
+}
 
 type searchExperimentsReq struct {
-	MaxResults *mlflowapi.Int64 `json:"max_results"`
-	PageToken  string           `json:"page_token"`
-	Filter     string           `json:"filter"`
-	OrderBy    []string         `json:"order_by"`
-	ViewType   mlflowapi.Enum   `json:"view_type"`
+	mlflowapi.SearchReq
+	ViewType mlflowapi.Enum `json:"view_type"`
 }
 
 type experimentsResp struct {
@@ -155,31 +138,24 @@ type experimentsResp struct {
 
 func (h *Handler) searchExperiments(w http.ResponseWriter, r *http.Request) {
 	var req searchExperimentsReq
-	if !h.read(w, r, &req) {
+	if h.rt.Read(w, r, &req) {
+		h.answerExperiments(w, r, req.ViewType, req.SearchReq, &experimentSearch)
+	}
+}
+
+// answerExperiments answers the page of the experiments in a view that
+// the search request req selects.
+func (h *Handler) answerExperiments(w http.ResponseWriter, r *http.Request, v mlflowapi.Enum, req mlflowapi.SearchReq, s *mlflowapi.Search) {
+	view, err := viewType("view_type", v)
+	if !h.rt.Check(w, r, err) {
 		return
 	}
-	view, err := viewType("view_type", req.ViewType)
-	if !h.check(w, r, err) {
+	filter, order, max, err := s.Parse(req)
+	if !h.rt.Check(w, r, err) {
 		return
 	}
-	max, err := maxResults(req.MaxResults, defaultMaxResults, maxMaxResults)
-	if !h.check(w, r, err) {
-		return
-	}
-	filter, err := mlflowapi.ParseFilter(req.Filter, experimentFilterAttrs, true)
-	if !h.check(w, r, err) {
-		return
-	}
-	order, err := mlflowapi.ParseOrder(req.OrderBy, experimentOrderAttrs)
-	if !h.check(w, r, err) {
-		return
-	}
-	if len(order) == 0 {
-		order = experimentDefaultOrder
-	}
-	order = append(order, mlflowapi.OrderKey{Key: "experiment_id", Desc: true})
 	all, err := h.st.Experiments(r.Context())
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	var exps []*track.Experiment
@@ -189,12 +165,8 @@ func (h *Handler) searchExperiments(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	mlflowapi.SortFunc(exps, order, experimentValue)
-	h.writeExperiments(w, r, exps, max, req.PageToken)
-}
-
-func (h *Handler) writeExperiments(w http.ResponseWriter, r *http.Request, exps []*track.Experiment, max int, token string) {
-	lo, hi, next, err := mlflowapi.Page(len(exps), max, token)
-	if !h.check(w, r, err) {
+	lo, hi, next, err := mlflowapi.Page(len(exps), max, req.PageToken)
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	resp := experimentsResp{NextPageToken: next}
@@ -237,36 +209,21 @@ func experimentValue(e *track.Experiment, key string) (string, int64, bool) {
 	return "", ms(e.Updated), true
 }
 
+// listSearch is MLflow 1.x's experiments/list: every experiment of a
+// view in id order, paged by offset, all on one page by default.
+var listSearch = mlflowapi.Search{Tie: []mlflowapi.OrderKey{{Key: "experiment_id"}}, MaxResults: maxMaxResults}
+
 // listExperiments answers MLflow 1.x's experiments/list, which older
-// clients still call: experiments in id order, paged by offset.
+// clients still call.
 func (h *Handler) listExperiments(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		ViewType   mlflowapi.Enum   `json:"view_type"`
 		MaxResults *mlflowapi.Int64 `json:"max_results"`
 		PageToken  string           `json:"page_token"`
 	}
-	if !h.read(w, r, &req) {
-		return
+	if h.rt.Read(w, r, &req) {
+		h.answerExperiments(w, r, req.ViewType, mlflowapi.SearchReq{MaxResults: req.MaxResults, PageToken: req.PageToken}, &listSearch)
 	}
-	view, err := viewType("view_type", req.ViewType)
-	if !h.check(w, r, err) {
-		return
-	}
-	max, err := maxResults(req.MaxResults, 0, maxMaxResults)
-	if !h.check(w, r, err) {
-		return
-	}
-	all, err := h.st.Experiments(r.Context())
-	if !h.check(w, r, err) {
-		return
-	}
-	var exps []*track.Experiment
-	for _, e := range all {
-		if inView(view, e.Deleted) {
-			exps = append(exps, e)
-		}
-	}
-	h.writeExperiments(w, r, exps, max, req.PageToken)
 }
 
 func (h *Handler) updateExperiment(w http.ResponseWriter, r *http.Request) {
@@ -274,14 +231,14 @@ func (h *Handler) updateExperiment(w http.ResponseWriter, r *http.Request) {
 		ID      string `json:"experiment_id"`
 		NewName string `json:"new_name"`
 	}
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("experiment_id", req.ID, "new_name", req.NewName)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("experiment_id", req.ID, "new_name", req.NewName)) {
 		return
 	}
 	exp, err := h.experiment(r.Context(), req.ID)
 	if err == nil {
 		err = h.st.RenameExperiment(r.Context(), exp.ID, req.NewName)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
@@ -296,14 +253,14 @@ func (h *Handler) restoreExperiment(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) editExperiment(w http.ResponseWriter, r *http.Request, edit func(context.Context, string) error) {
 	var req experimentIDReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("experiment_id", req.ID)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("experiment_id", req.ID)) {
 		return
 	}
 	exp, err := h.experiment(r.Context(), req.ID)
 	if err == nil {
 		err = edit(r.Context(), exp.ID)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
@@ -316,28 +273,28 @@ type experimentTagReq struct {
 
 func (h *Handler) setExperimentTag(w http.ResponseWriter, r *http.Request) {
 	var req experimentTagReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("experiment_id", req.ID, "key", req.Key)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("experiment_id", req.ID, "key", req.Key)) {
 		return
 	}
 	exp, err := h.activeExperiment(r.Context(), req.ID)
 	if err == nil {
 		err = h.st.SetExperimentTag(r.Context(), exp.ID, req.Key, req.Value)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) deleteExperimentTag(w http.ResponseWriter, r *http.Request) {
 	var req experimentTagReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("experiment_id", req.ID, "key", req.Key)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("experiment_id", req.ID, "key", req.Key)) {
 		return
 	}
 	exp, err := h.activeExperiment(r.Context(), req.ID)
 	if err == nil {
 		err = h.st.DeleteExperimentTag(r.Context(), exp.ID, req.Key)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }

@@ -53,6 +53,11 @@ func TestExperiments(t *testing.T) {
 			Status: 400, Code: "INVALID_PARAMETER_VALUE"},
 		{Name: "restore", Method: "POST", Path: api + "restore", Body: `{"experiment_id": "2"}`, Status: 200, Want: `{}`},
 		{Name: "legacy list", Method: "GET", Path: api + "list?view_type=ALL", Status: 200, Want: ""},
+		{Name: "legacy list in id order, paged", Method: "GET", Path: api + "list?max_results=1", Status: 200,
+			Want: `{"experiments": [{"experiment_id": "1", "name": "fraud", "artifact_location": "mlflow-artifacts:/1",
+			"lifecycle_stage": "active", "last_update_time": 1735787045000, "creation_time": 1735787045000,
+			"tags": [{"key": "team", "value": "risk"}]}], "next_page_token": "eyJvZmZzZXQiOjF9"}`},
+		{Name: "legacy list max_results 0", Method: "GET", Path: api + "list?max_results=0", Status: 400, Code: "INVALID_PARAMETER_VALUE"},
 		{Name: "id 0 is Default", Method: "GET", Path: api + "get?experiment_id=0", Status: 200, Want: `{"experiment": {
 			"experiment_id": "3", "name": "Default", "artifact_location": "mlflow-artifacts:/3", "lifecycle_stage": "active",
 			"last_update_time": 1735787052000, "creation_time": 1735787052000}}`},

@@ -38,7 +38,6 @@ const DefaultMaxArtifactBytes = 1 << 30
 type Handler struct {
 	st   *track.Store
 	opts Options
-	log  *slog.Logger
 	rt   mlflowapi.Router
 }
 
@@ -64,17 +63,13 @@ var errRules = []mlflowapi.Rule{
 // ENDPOINT_NOT_FOUND, as in MLflow; a registry handler mounted on the
 // same mux (registry/mlflow) takes its own, longer, prefixes.
 func New(st *track.Store, opts Options) *Handler {
-	h := &Handler{st: st, opts: opts, log: opts.Logger}
-	if h.log == nil {
-		h.log = slog.New(slog.DiscardHandler)
-	}
+	h := &Handler{st: st, opts: opts, rt: mlflowapi.Router{
+		Token: opts.Token, MaxBodyBytes: opts.MaxBodyBytes, Rules: errRules, Logger: opts.Logger,
+		Parts: []string{"/mlflow/", "/mlflow-artifacts/"},
+	}}
 	if h.opts.MaxArtifactBytes <= 0 {
 		h.opts.MaxArtifactBytes = DefaultMaxArtifactBytes
 	}
-	h.rt.Token = opts.Token
-	h.rt.Rules = errRules
-	h.rt.Logger = h.log
-	h.rt.Parts = []string{"/mlflow/", "/mlflow-artifacts/"}
 	r := &h.rt
 	for _, e := range []struct {
 		method, path string
@@ -128,24 +123,6 @@ func (h *Handler) Patterns() []string { return h.rt.Patterns() }
 // Mount registers the handler on mux at each of its Patterns, beside
 // whatever else mux serves.
 func (h *Handler) Mount(mux *http.ServeMux) { h.rt.Mount(mux, h) }
-
-// read decodes a request into dst, or answers the error and returns
-// false.
-func (h *Handler) read(w http.ResponseWriter, r *http.Request, dst any) bool {
-	if err := mlflowapi.Read(w, r, dst, h.opts.MaxBodyBytes); err != nil {
-		h.fail(w, r, err)
-		return false
-	}
-	return true
-}
-
-// fail answers err in MLflow's error body; server errors are logged.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) { h.rt.Check(w, r, err) }
-
-// check answers err (if not nil) and reports whether it was nil.
-func (h *Handler) check(w http.ResponseWriter, r *http.Request, err error) bool {
-	return h.rt.Check(w, r, err)
-}
 
 // empty is the body of MLflow's empty responses.
 var empty = struct{}{}

@@ -46,18 +46,18 @@ type createRunReq struct {
 
 func (h *Handler) createRun(w http.ResponseWriter, r *http.Request) {
 	var req createRunReq
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	ctx := r.Context()
-	tags, err := tagMap("tags", req.Tags)
-	if !h.check(w, r, err) {
+	tags, err := mlflowapi.TagMap("tags", req.Tags)
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	name := req.RunName
 	if tagged, ok := tags[tagRunName]; ok {
 		if name != "" && tagged != name {
-			h.fail(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue,
+			h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue,
 				"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name=%s, mlflow.runName=%s).",
 				perr.Quote(name), perr.Quote(tagged)))
 			return
@@ -78,7 +78,7 @@ func (h *Handler) createRun(w http.ResponseWriter, r *http.Request) {
 		id = "0"
 	}
 	exp, err := h.activeExperiment(ctx, id)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	opts := track.RunOptions{Name: name, Tags: tags, NoAutoTags: true}
@@ -86,11 +86,11 @@ func (h *Handler) createRun(w http.ResponseWriter, r *http.Request) {
 		opts.Start = time.UnixMilli(int64(*req.StartTime))
 	}
 	run, err := exp.StartRun(ctx, opts)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	rec, err := run.Record(ctx)
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, runResp{runOut(rec)})
 	}
 }
@@ -116,16 +116,16 @@ func (h *Handler) updateRun(w http.ResponseWriter, r *http.Request) {
 		EndTime *mlflowapi.Int64 `json:"end_time"`
 		RunName *string          `json:"run_name"`
 	}
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	run, err := h.target(r, req.runIDReq)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	var u track.RunUpdate
 	if req.Status.Set {
-		if u.Status, err = runStatus(req.Status); !h.check(w, r, err) {
+		if u.Status, err = runStatus(req.Status); !h.rt.Check(w, r, err) {
 			return
 		}
 	}
@@ -139,7 +139,7 @@ func (h *Handler) updateRun(w http.ResponseWriter, r *http.Request) {
 	if err == nil && u.Name != nil {
 		err = run.SetTag(r.Context(), tagRunName, *u.Name)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, struct {
 			Info runInfoJSON `json:"run_info"`
 		}{runInfoOut(rec)})
@@ -156,7 +156,7 @@ func (h *Handler) restoreRun(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) setDeleted(w http.ResponseWriter, r *http.Request, deleted bool) {
 	var req runIDReq
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	run, err := h.target(r, req)
@@ -167,22 +167,22 @@ func (h *Handler) setDeleted(w http.ResponseWriter, r *http.Request, deleted boo
 			err = h.st.RestoreRun(r.Context(), run.ID())
 		}
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) getRun(w http.ResponseWriter, r *http.Request) {
 	var req runIDReq
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	run, err := h.target(r, req)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	rec, err := run.Record(r.Context())
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, runResp{runOut(rec)})
 	}
 }
@@ -203,16 +203,16 @@ type runsResp struct {
 
 func (h *Handler) searchRuns(w http.ResponseWriter, r *http.Request) {
 	var req searchRunsReq
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	ctx := r.Context()
 	view, err := viewType("run_view_type", req.RunViewType)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
-	max, err := maxResults(req.MaxResults, defaultMaxResults, maxMaxResults)
-	if !h.check(w, r, err) {
+	max, err := mlflowapi.MaxResults(req.MaxResults, defaultMaxResults, maxMaxResults)
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	opts := track.SearchOptions{
@@ -226,7 +226,7 @@ func (h *Handler) searchRuns(w http.ResponseWriter, r *http.Request) {
 		// MLflow, and "0" is Default: resolve the ids and search again.
 		// (No ids at all means every experiment; MLflow finds nothing.)
 		if opts.ExperimentIDs, err = h.searchable(ctx, req.ExperimentIDs); err != nil {
-			h.fail(w, r, err)
+			h.rt.Check(w, r, err)
 			return
 		}
 		if len(opts.ExperimentIDs) == 0 {
@@ -235,7 +235,7 @@ func (h *Handler) searchRuns(w http.ResponseWriter, r *http.Request) {
 		}
 		runs, next, err = h.st.SearchRuns(ctx, opts)
 	}
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	resp := runsResp{NextPageToken: next}
@@ -297,11 +297,11 @@ func (h *Handler) logMetric(w http.ResponseWriter, r *http.Request) {
 		runIDReq
 		metricReq
 	}
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	m, err := req.metric("")
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	h.log1(w, r, req.runIDReq, track.Batch{Metrics: []track.Metric{m}})
@@ -315,7 +315,7 @@ type keyValueReq struct {
 
 func (h *Handler) logParam(w http.ResponseWriter, r *http.Request) {
 	var req keyValueReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("key", req.Key)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("key", req.Key)) {
 		return
 	}
 	h.log1(w, r, req.runIDReq, track.Batch{Params: map[string]string{req.Key: req.Value}})
@@ -323,7 +323,7 @@ func (h *Handler) logParam(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) setTag(w http.ResponseWriter, r *http.Request) {
 	var req keyValueReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("key", req.Key)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("key", req.Key)) {
 		return
 	}
 	h.log1(w, r, req.runIDReq, track.Batch{Tags: map[string]string{req.Key: req.Value}})
@@ -339,18 +339,18 @@ func (h *Handler) log1(w http.ResponseWriter, r *http.Request, id runIDReq, b tr
 	if name, ok := b.Tags[tagRunName]; ok && err == nil {
 		_, err = run.Update(r.Context(), track.RunUpdate{Name: &name})
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
 
 func (h *Handler) deleteTag(w http.ResponseWriter, r *http.Request) {
 	var req keyValueReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("key", req.Key)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("key", req.Key)) {
 		return
 	}
 	run, err := h.target(r, req.runIDReq)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	rec, err := run.Record(r.Context())
@@ -362,7 +362,7 @@ func (h *Handler) deleteTag(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = run.DeleteTag(r.Context(), req.Key)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
@@ -384,11 +384,11 @@ type logBatchReq struct {
 
 func (h *Handler) logBatch(w http.ResponseWriter, r *http.Request) {
 	var req logBatchReq
-	if !h.read(w, r, &req) {
+	if !h.rt.Read(w, r, &req) {
 		return
 	}
 	b, err := req.batch()
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		h.log1(w, r, runIDReq{RunID: req.RunID}, b)
 	}
 }
@@ -441,7 +441,7 @@ func (req logBatchReq) batch() (track.Batch, error) {
 			perr.Clip(fmt.Sprintf("%q", dup)))
 	}
 	var err error
-	b.Tags, err = tagMap("tags", req.Tags)
+	b.Tags, err = mlflowapi.TagMap("tags", req.Tags)
 	return b, err
 }
 
@@ -456,18 +456,18 @@ type logInputsReq struct {
 
 func (h *Handler) logInputs(w http.ResponseWriter, r *http.Request) {
 	var req logInputsReq
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("run_id", req.RunID)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("run_id", req.RunID)) {
 		return
 	}
 	if len(req.Models) > 0 {
-		h.fail(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "Model inputs (MLflow 3's logged models) are not kept by this server; log datasets only."))
+		h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "Model inputs (MLflow 3's logged models) are not kept by this server; log datasets only."))
 		return
 	}
 	var inputs []track.Input
 	for i, d := range req.Datasets {
 		f := "datasets[" + strconv.Itoa(i) + "].dataset."
 		ds := d.Dataset
-		if err := mlflowapi.Required(f+"name", ds.Name, f+"digest", ds.Digest, f+"source_type", ds.SourceType, f+"source", ds.Source); !h.check(w, r, err) {
+		if err := mlflowapi.Required(f+"name", ds.Name, f+"digest", ds.Digest, f+"source_type", ds.SourceType, f+"source", ds.Source); !h.rt.Check(w, r, err) {
 			return
 		}
 		in := track.Input{Name: ds.Name, Source: ds.Source, SourceType: ds.SourceType, Schema: ds.Schema, Profile: ds.Profile}
@@ -478,7 +478,7 @@ func (h *Handler) logInputs(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, t := range d.Tags {
 			if t.Key != tagDataContext {
-				h.fail(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue,
+				h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue,
 					"Input tag %s: this server keeps the tag %s of a dataset input, no other.", perr.Quote(t.Key), tagDataContext))
 				return
 			}
@@ -490,7 +490,7 @@ func (h *Handler) logInputs(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(inputs) > 0 {
 		err = run.LogInput(r.Context(), inputs...)
 	}
-	if h.check(w, r, err) {
+	if h.rt.Check(w, r, err) {
 		mlflowapi.WriteJSON(w, empty)
 	}
 }
@@ -503,12 +503,12 @@ func (h *Handler) logModel(w http.ResponseWriter, r *http.Request) {
 		RunID     string `json:"run_id"`
 		ModelJSON string `json:"model_json"`
 	}
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("run_id", req.RunID, "model_json", req.ModelJSON)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("run_id", req.RunID, "model_json", req.ModelJSON)) {
 		return
 	}
 	var model map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(req.ModelJSON), &model); err != nil {
-		h.fail(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "Malformed model info. %s is not a valid JSON.", perr.Quote(req.ModelJSON)))
+		h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "Malformed model info. %s is not a valid JSON.", perr.Quote(req.ModelJSON)))
 		return
 	}
 	var missing []string
@@ -518,15 +518,15 @@ func (h *Handler) logModel(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(missing) > 0 {
-		h.fail(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "Model json is missing mandatory fields: %v", missing))
+		h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "Model json is missing mandatory fields: %v", missing))
 		return
 	}
 	run, err := h.target(r, runIDReq{RunID: req.RunID})
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	rec, err := run.Record(r.Context())
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	var history []json.RawMessage
@@ -536,7 +536,7 @@ func (h *Handler) logModel(w http.ResponseWriter, r *http.Request) {
 	history = append(history, json.RawMessage(req.ModelJSON))
 	b, _ := json.Marshal(history)
 	if len(b) > track.MaxTagLen {
-		h.fail(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "The logged model history of run %s would be %d bytes, more than a tag holds (%d).", rec.ID, len(b), track.MaxTagLen))
+		h.rt.Check(w, r, mlflowapi.Errorf(mlflowapi.InvalidParameterValue, "The logged model history of run %s would be %d bytes, more than a tag holds (%d).", rec.ID, len(b), track.MaxTagLen))
 		return
 	}
 	h.log1(w, r, runIDReq{RunID: req.RunID}, track.Batch{Tags: map[string]string{tagModelLog: string(b)}})
@@ -549,23 +549,23 @@ func (h *Handler) getMetricHistory(w http.ResponseWriter, r *http.Request) {
 		PageToken  string           `json:"page_token"`
 		MaxResults *mlflowapi.Int64 `json:"max_results"`
 	}
-	if !h.read(w, r, &req) || !h.check(w, r, mlflowapi.Required("metric_key", req.MetricKey)) {
+	if !h.rt.Read(w, r, &req) || !h.rt.Check(w, r, mlflowapi.Required("metric_key", req.MetricKey)) {
 		return
 	}
-	max, err := maxResults(req.MaxResults, 0, math.MaxInt32)
-	if !h.check(w, r, err) {
+	max, err := mlflowapi.MaxResults(req.MaxResults, 0, math.MaxInt32)
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	run, err := h.target(r, req.runIDReq)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	hist, err := h.st.MetricHistory(r.Context(), run.ID(), req.MetricKey)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	lo, hi, next, err := mlflowapi.Page(len(hist), max, req.PageToken)
-	if !h.check(w, r, err) {
+	if !h.rt.Check(w, r, err) {
 		return
 	}
 	resp := struct {
