@@ -2,6 +2,6 @@
 
 package dataset
 
-import "syscall"
+import "golang.org/x/sys/unix"
 
-func mkfifoInternal(path string) (bool, error) { return true, syscall.Mkfifo(path, 0o644) }
+func mkfifoInternal(path string) (bool, error) { return true, unix.Mkfifo(path, 0o644) }

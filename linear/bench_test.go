@@ -4,9 +4,7 @@ import (
 	"context"
 	"math"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -125,14 +123,6 @@ func benchFit(b *testing.B, X *mat.Dense, y []int, cfg linear.Config) {
 	if !s.Converged {
 		b.Logf("did not converge: %v", m.Warning())
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchBC(b *testing.B, cfg linear.Config) {
