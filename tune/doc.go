@@ -126,7 +126,8 @@
 // A study keeps its trials in a [Storage], under StudyConfig.Name. The
 // default is a storage in memory ([NewMemoryStorage]). [OpenStorage] opens
 // one on a records store of the storage core: a bbolt file, which may be
-// the one track's runs and the registry's models live in. A study opened
+// the one track's runs and the registry's models live in, or a PostgreSQL
+// database. A study opened
 // on it again ([OpenStudy], with the same name) resumes after the trials
 // it holds, and several processes may run one study at once: each trial
 // number is reserved in the storage, so numbers are unique and dense,
@@ -140,6 +141,14 @@
 // A trial's error keeps its sentinel (ErrPruned, ErrPanic...) through the
 // storage by a stored code. [WriteTrials] and [ReadTrials] export and read
 // trials as JSON lines; the decoders check every record (fuzzed).
+//
+// Which engine: a bbolt file is one machine's, and the right choice for
+// one machine however many processes tune on it (no server, the fastest
+// commits). A team that tunes one study from several machines, as
+// Optuna's RDB storage does, passes a PostgreSQL location instead,
+// "postgres://user:password@host:5432/db?schema=cairn": the same code and
+// the same guarantees, trials numbered in serializable transactions that
+// are retried on conflict.
 //
 // # Errors
 //

@@ -64,8 +64,9 @@ var errs = kv.Errors{Corrupt: ErrCorrupt, Closed: ErrClosed, NotFound: ErrNotFou
 
 // OpenStorage opens (creating it if needed) the study storage at
 // location: a path to a bbolt file, which may be the one track and the
-// registry use (cairn-data/cairn.db), or "memory:" for one in the
-// process. Several processes may open the same file and run one study at
+// registry use (cairn-data/cairn.db), a PostgreSQL location
+// ("postgres://user:password@host:5432/db?schema=cairn") shared by many
+// machines, or "memory:" for one in the process. Several processes may open the same file and run one study at
 // once; see # Storage in the package doc.
 func OpenStorage(location string) (Storage, error) {
 	ctx := context.Background()
