@@ -109,6 +109,7 @@ type DB struct {
 	idleAt  time.Time     // when refs last dropped to zero
 	looping bool          // the linger loop runs
 	checked stamp         // the file as it was when last checked or written by us
+	wrote   bool          // this open committed a write: stamp the file at close
 
 	subMu sync.Mutex
 	subs  map[string]map[*kv.Subscription]struct{}
@@ -299,7 +300,10 @@ func (db *DB) release(wrote bool) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if wrote {
-		db.checked = statFile(db.path) // our own writes need no new check
+		// Our own writes need no new check: the stamp is taken when the
+		// open ends (the file's lock keeps every other writer out until
+		// then), not at every commit.
+		db.wrote = true
 	}
 	db.refs--
 	if db.refs > 0 {
@@ -317,12 +321,16 @@ func (db *DB) closeLocked() {
 	if db.bolt == nil {
 		return
 	}
+	if db.wrote && !db.broken {
+		// Stamped while the lock is still held: no other writer since.
+		db.checked = statFile(db.path)
+	}
 	err := guard(func() error { return db.bolt.Close() })
 	if err != nil {
 		db.log.Warn("kv: close", slog.String("path", db.path), slog.Any("err", err))
 		db.file.Close() // drop the lock even if bbolt could not
 	}
-	db.bolt, db.file = nil, nil
+	db.bolt, db.file, db.wrote = nil, nil, false
 	db.broadcast()
 }
 
