@@ -74,21 +74,21 @@ func (r *Run) LogArtifact(ctx context.Context, path string, content io.Reader) (
 			return err
 		}
 		key := runKey(r.id, path)
-		if v := t.artifacts.Get(key); v != nil {
+		if v := t.artifacts().Get(key); v != nil {
 			old, err := decodeArtifact(v)
 			if err != nil {
 				return err
 			}
-			if err := t.blobRefs.Delete(blobRefKey(old.digest, r.id, path)); err != nil {
+			if err := t.blobRefs().Delete(blobRefKey(old.digest, r.id, path)); err != nil {
 				return err
 			}
 		}
 		rec := artRec{digest: digest, size: size, time: t.now}
-		if err := t.artifacts.Put(key, rec.encode()); err != nil {
+		if err := t.artifacts().Put(key, rec.encode()); err != nil {
 			return err
 		}
 		a = rec.artifact(path)
-		return t.blobRefs.Put(blobRefKey(digest, r.id, path), nil)
+		return t.blobRefs().Put(blobRefKey(digest, r.id, path), nil)
 	})
 	if err != nil {
 		return fail(err)
@@ -118,7 +118,7 @@ func (st *Store) Artifacts(ctx context.Context, runID string) ([]Artifact, error
 		if _, err := t.run(id); err != nil {
 			return err
 		}
-		return forPrefix(t.artifacts, id[:], func(k, v []byte) error {
+		return forPrefix(t.artifacts(), id[:], func(k, v []byte) error {
 			rec, err := decodeArtifact(v)
 			out = append(out, rec.artifact(string(k[16:])))
 			return err
@@ -144,7 +144,7 @@ func (st *Store) artifact(ctx context.Context, runID, path string) (Artifact, er
 		if _, err := t.run(id); err != nil {
 			return err
 		}
-		v := t.artifacts.Get(runKey(id, path))
+		v := t.artifacts().Get(runKey(id, path))
 		if v == nil {
 			return fmt.Errorf("%w: artifact %s", ErrNotFound, perr.Quote(path))
 		}

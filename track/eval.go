@@ -52,16 +52,16 @@ func (r *row) compare(n *cmpNode) bool {
 // raw returns the stored bytes of a param or tag, or nil.
 func (r *row) raw(c column) []byte {
 	if c.kind == kindParam {
-		return r.t.lookup(r.t.params, r.id, c.key)
+		return r.t.lookup(r.t.params(), r.id, c.key)
 	}
-	return r.t.lookup(r.t.tags, r.id, c.key)
+	return r.t.lookup(r.t.tags(), r.id, c.key)
 }
 
 // number returns a numeric column's value; ok is false if the run lacks it.
 func (r *row) number(c column) (float64, bool) {
 	switch c.kind {
 	case kindMetric:
-		v := r.t.lookup(r.t.metrics, r.id, c.key)
+		v := r.t.lookup(r.t.metrics(), r.id, c.key)
 		if v == nil {
 			return 0, false
 		}
@@ -109,7 +109,7 @@ func (r *row) text(c column) (string, bool) {
 func (r *row) loadInputs() []Input {
 	if !r.loaded {
 		r.loaded = true
-		err := forPrefix(r.t.inputs, r.id[:], func(_, v []byte) error {
+		err := forPrefix(r.t.inputs(), r.id[:], func(_, v []byte) error {
 			in, err := decodeInput(v)
 			r.inputs = append(r.inputs, in)
 			return err

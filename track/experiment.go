@@ -37,7 +37,7 @@ func (st *Store) Experiment(ctx context.Context, name string) (*Experiment, erro
 	}
 	var exp *Experiment
 	find := func(t *txn) error {
-		v := t.expNames.Get([]byte(name))
+		v := t.expNames().Get([]byte(name))
 		if v == nil {
 			return nil
 		}
@@ -52,15 +52,15 @@ func (st *Store) Experiment(ctx context.Context, name string) (*Experiment, erro
 		if err := find(t); err != nil || exp != nil {
 			return err
 		}
-		id, err := t.exps.NextSequence()
+		id, err := t.exps().NextSequence()
 		if err != nil {
 			return err
 		}
 		rec := expRec{name: name, created: t.now}
-		if err := t.exps.Put(u64(id), rec.encode()); err != nil {
+		if err := t.exps().Put(u64(id), rec.encode()); err != nil {
 			return err
 		}
-		if err := t.expNames.Put([]byte(name), u64(id)); err != nil {
+		if err := t.expNames().Put([]byte(name), u64(id)); err != nil {
 			return err
 		}
 		exp = t.public(id, rec)
@@ -91,7 +91,7 @@ func (st *Store) ExperimentByID(ctx context.Context, id string) (*Experiment, er
 func (st *Store) Experiments(ctx context.Context) ([]*Experiment, error) {
 	var out []*Experiment
 	err := st.view(ctx, func(t *txn) error {
-		return forPrefix(t.exps, nil, func(k, v []byte) error {
+		return forPrefix(t.exps(), nil, func(k, v []byte) error {
 			if len(k) != 8 {
 				return fmt.Errorf("%w: experiment key %x", ErrCorrupt, k)
 			}
@@ -116,7 +116,7 @@ func (t *txn) public(id uint64, rec expRec) *Experiment {
 	if rec.updated != 0 {
 		e.Updated = time.UnixMilli(rec.updated).UTC()
 	}
-	forPrefix(t.expTags, u64(id), func(k, v []byte) error {
+	forPrefix(t.expTags(), u64(id), func(k, v []byte) error {
 		if e.Tags == nil {
 			e.Tags = map[string]string{}
 		}
@@ -135,7 +135,7 @@ func (t *txn) experiment(id uint64) (*Experiment, error) {
 }
 
 func (t *txn) expRec(id uint64) (expRec, error) {
-	v := t.exps.Get(u64(id))
+	v := t.exps().Get(u64(id))
 	if v == nil {
 		return expRec{}, fmt.Errorf("%w: experiment %d", ErrNotFound, id)
 	}

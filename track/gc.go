@@ -78,7 +78,7 @@ func (st *Store) GC(ctx context.Context, opts GCOptions) (GCResult, error) {
 		res = GCResult{}
 		cutoff := t.now - opts.OlderThan.Milliseconds()
 		var doomed []runID
-		c := t.runs.Cursor()
+		c := t.runs().Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			rec, err := decodeRun(v)
 			if err != nil {

@@ -90,42 +90,88 @@ type txn struct {
 	curs map[kv.Bucket]kv.Cursor
 	key  []byte
 
-	meta, exps, expNames, runs, params, tags, metrics, history,
-	inputs, artifacts, blobRefs, index, expTags kv.Bucket
+	// The buckets, looked up when first used (see bucket).
+	bks [numBuckets]kv.Bucket
+	// missing is a bucket the file lacks, met during the transaction.
+	missing string
 }
 
-func bind(st *Store, tx kv.Tx) (*txn, error) {
-	missing := ""
-	b := func(name string) kv.Bucket {
-		bk := tx.Bucket(name)
-		if bk == nil {
-			missing = name
+// The buckets' indexes in txn.bks and bucketNames.
+const (
+	bMeta = iota
+	bExps
+	bExpNames
+	bRuns
+	bParams
+	bTags
+	bMetrics
+	bHistory
+	bInputs
+	bArtifacts
+	bBlobRefs
+	bIndex
+	bExpTags
+	numBuckets
+)
+
+// runKeyed are the buckets whose keys start with a run id.
+var runKeyed = [numBuckets]bool{bRuns: true, bParams: true, bTags: true, bMetrics: true,
+	bHistory: true, bInputs: true, bArtifacts: true}
+
+// bucket returns bucket i, looked up when first used: a transaction pays
+// only for the buckets it reads. A bucket that is not there (a damaged
+// file) reads as empty and refuses writes, and the transaction then
+// fails with ErrCorrupt (see done).
+func (t *txn) bucket(i int) kv.Bucket {
+	if t.bks[i] != nil {
+		return t.bks[i]
+	}
+	bk := t.tx.Bucket(bucketNames[i])
+	switch {
+	case bk == nil:
+		t.missing = bucketNames[i]
+		bk = kv.Missing{}
+	case runKeyed[i] && t.tx.Writable():
+		// Keys under a run id mostly arrive in order (run ids start
+		// with their creation time), so pack those pages fuller than
+		// bbolt's default of one half.
+		if fp, ok := bk.(kv.FillPercenter); ok {
+			fp.SetFillPercent(0.9)
 		}
-		return bk
 	}
-	t := &txn{
-		st: st, tx: tx,
-		meta: b(bucketMeta), exps: b(bucketExps), expNames: b(bucketExpNames),
-		runs: b(bucketRuns), params: b(bucketParams), tags: b(bucketTags),
-		metrics: b(bucketMetrics), history: b(bucketHistory), inputs: b(bucketInputs),
-		artifacts: b(bucketArtifacts), blobRefs: b(bucketBlobRefs), index: b(bucketIndex),
-		expTags: b(bucketExpTags),
+	t.bks[i] = bk
+	return bk
+}
+
+// done returns the error of a transaction whose function returned err:
+// ErrCorrupt if it met a missing bucket, whatever err is.
+func (t *txn) done(err error) error {
+	if t.missing != "" {
+		return fmt.Errorf("%w: no bucket %q", ErrCorrupt, t.missing)
 	}
-	if missing != "" {
-		return nil, fmt.Errorf("%w: no bucket %q", ErrCorrupt, missing)
-	}
+	return err
+}
+
+func (t *txn) meta() kv.Bucket      { return t.bucket(bMeta) }
+func (t *txn) exps() kv.Bucket      { return t.bucket(bExps) }
+func (t *txn) expNames() kv.Bucket  { return t.bucket(bExpNames) }
+func (t *txn) runs() kv.Bucket      { return t.bucket(bRuns) }
+func (t *txn) params() kv.Bucket    { return t.bucket(bParams) }
+func (t *txn) tags() kv.Bucket      { return t.bucket(bTags) }
+func (t *txn) metrics() kv.Bucket   { return t.bucket(bMetrics) }
+func (t *txn) history() kv.Bucket   { return t.bucket(bHistory) }
+func (t *txn) inputs() kv.Bucket    { return t.bucket(bInputs) }
+func (t *txn) artifacts() kv.Bucket { return t.bucket(bArtifacts) }
+func (t *txn) blobRefs() kv.Bucket  { return t.bucket(bBlobRefs) }
+func (t *txn) index() kv.Bucket     { return t.bucket(bIndex) }
+func (t *txn) expTags() kv.Bucket   { return t.bucket(bExpTags) }
+
+func bind(st *Store, tx kv.Tx) *txn {
+	t := &txn{st: st, tx: tx}
 	if tx.Writable() {
 		t.now = st.now().UnixMilli()
-		// Keys under a run id mostly arrive in order (run ids start with
-		// their creation time), so pack those pages fuller than bbolt's
-		// default of one half.
-		for _, bk := range []kv.Bucket{t.runs, t.params, t.tags, t.metrics, t.history, t.inputs, t.artifacts} {
-			if fp, ok := bk.(kv.FillPercenter); ok {
-				fp.SetFillPercent(0.9)
-			}
-		}
 	}
-	return t, nil
+	return t
 }
 
 // runKey returns run id + key, the key of a param, tag, latest metric or
@@ -170,19 +216,19 @@ func indexStrKey(prefix []byte, v string, id runID) []byte {
 // change is one delete and one insert.
 
 func (t *txn) indexNum(exp uint64, kind byte, name string, id runID, v uint64) error {
-	return t.index.Put(indexNumKey(indexPrefix(exp, kind, name), v, id), nil)
+	return t.index().Put(indexNumKey(indexPrefix(exp, kind, name), v, id), nil)
 }
 
 func (t *txn) unindexNum(exp uint64, kind byte, name string, id runID, v uint64) error {
-	return t.index.Delete(indexNumKey(indexPrefix(exp, kind, name), v, id))
+	return t.index().Delete(indexNumKey(indexPrefix(exp, kind, name), v, id))
 }
 
 func (t *txn) indexStr(exp uint64, kind byte, name string, id runID, v string) error {
-	return t.index.Put(indexStrKey(indexPrefix(exp, kind, name), v, id), nil)
+	return t.index().Put(indexStrKey(indexPrefix(exp, kind, name), v, id), nil)
 }
 
 func (t *txn) unindexStr(exp uint64, kind byte, name string, id runID, v string) error {
-	return t.index.Delete(indexStrKey(indexPrefix(exp, kind, name), v, id))
+	return t.index().Delete(indexStrKey(indexPrefix(exp, kind, name), v, id))
 }
 
 // lookup is b.Get(runKey(id, key)) through a cursor kept for the

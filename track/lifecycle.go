@@ -33,22 +33,22 @@ func (st *Store) CreateExperiment(ctx context.Context, name string, opts Experim
 	}
 	var exp *Experiment
 	err := st.update(ctx, func(t *txn) error {
-		if t.expNames.Get([]byte(name)) != nil {
+		if t.expNames().Get([]byte(name)) != nil {
 			return fmt.Errorf("%w: experiment %s", ErrExists, perr.Quote(name))
 		}
-		id, err := t.exps.NextSequence()
+		id, err := t.exps().NextSequence()
 		if err != nil {
 			return err
 		}
 		rec := expRec{name: name, created: t.now}
-		if err := t.exps.Put(u64(id), rec.encode()); err != nil {
+		if err := t.exps().Put(u64(id), rec.encode()); err != nil {
 			return err
 		}
-		if err := t.expNames.Put([]byte(name), u64(id)); err != nil {
+		if err := t.expNames().Put([]byte(name), u64(id)); err != nil {
 			return err
 		}
 		for _, k := range slices.Sorted(maps.Keys(opts.Tags)) {
-			if err := t.expTags.Put(expTagKey(id, k), []byte(opts.Tags[k])); err != nil {
+			if err := t.expTags().Put(expTagKey(id, k), []byte(opts.Tags[k])); err != nil {
 				return err
 			}
 		}
@@ -69,7 +69,7 @@ func (st *Store) ExperimentByName(ctx context.Context, name string) (*Experiment
 	}
 	var exp *Experiment
 	err := st.view(ctx, func(t *txn) error {
-		v := t.expNames.Get([]byte(name))
+		v := t.expNames().Get([]byte(name))
 		if v == nil {
 			return fmt.Errorf("%w: experiment %s", ErrNotFound, perr.Quote(name))
 		}
@@ -98,7 +98,7 @@ func (st *Store) editExperiment(ctx context.Context, what, id string, change fun
 			return err
 		}
 		x.updated = t.now
-		return t.exps.Put(u64(n), x.encode())
+		return t.exps().Put(u64(n), x.encode())
 	})
 	if err != nil {
 		return fmt.Errorf("track: %s experiment %s: %w", what, id, err)
@@ -121,14 +121,14 @@ func (st *Store) RenameExperiment(ctx context.Context, id, name string) error {
 		if x.name == name {
 			return nil
 		}
-		if t.expNames.Get([]byte(name)) != nil {
+		if t.expNames().Get([]byte(name)) != nil {
 			return fmt.Errorf("%w: experiment %s", ErrExists, perr.Quote(name))
 		}
-		if err := t.expNames.Delete([]byte(x.name)); err != nil {
+		if err := t.expNames().Delete([]byte(x.name)); err != nil {
 			return err
 		}
 		x.name = name
-		return t.expNames.Put([]byte(name), u64(n))
+		return t.expNames().Put([]byte(name), u64(n))
 	})
 }
 
@@ -181,7 +181,7 @@ func (st *Store) RestoreExperiment(ctx context.Context, id string) error {
 func (t *txn) eachRunOf(exp uint64, fn func(runID, runRec) error) error {
 	prefix := indexPrefix(exp, kindAttr, attrStart)
 	var ids []runID
-	c := t.index.Cursor()
+	c := t.index().Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		var id runID
 		copy(id[:], k[len(k)-16:])
@@ -206,7 +206,7 @@ func (st *Store) SetExperimentTag(ctx context.Context, id, key, value string) er
 		return err
 	}
 	return st.editTag(ctx, "set tag of", id, func(t *txn, n uint64) error {
-		return t.expTags.Put(expTagKey(n, key), []byte(value))
+		return t.expTags().Put(expTagKey(n, key), []byte(value))
 	})
 }
 
@@ -217,7 +217,7 @@ func (st *Store) DeleteExperimentTag(ctx context.Context, id, key string) error 
 		return err
 	}
 	return st.editTag(ctx, "delete tag of", id, func(t *txn, n uint64) error {
-		return t.expTags.Delete(expTagKey(n, key))
+		return t.expTags().Delete(expTagKey(n, key))
 	})
 }
 

@@ -114,14 +114,14 @@ func (r *Run) DeleteTag(ctx context.Context, key string) error {
 			return err
 		}
 		k := runKey(r.id, key)
-		old := t.tags.Get(k)
+		old := t.tags().Get(k)
 		if old == nil {
 			return nil
 		}
 		if err := t.unindexStr(rec.exp, kindTag, key, r.id, string(old)); err != nil {
 			return err
 		}
-		return t.tags.Delete(k)
+		return t.tags().Delete(k)
 	})
 	if err != nil {
 		return fmt.Errorf("track: delete tag of run %s: %w", r.id, err)
@@ -142,7 +142,7 @@ func (r *Run) LogInput(ctx context.Context, inputs ...Input) error {
 			return err
 		}
 		var have []Input
-		err := forPrefix(t.inputs, r.id[:], func(_, v []byte) error {
+		err := forPrefix(t.inputs(), r.id[:], func(_, v []byte) error {
 			in, err := decodeInput(v)
 			have = append(have, in)
 			return err
@@ -154,11 +154,11 @@ func (r *Run) LogInput(ctx context.Context, inputs ...Input) error {
 			if slices.Contains(have, in) {
 				continue
 			}
-			seq, err := t.inputs.NextSequence()
+			seq, err := t.inputs().NextSequence()
 			if err != nil {
 				return err
 			}
-			if err := t.inputs.Put(append(runKey(r.id, ""), u64(seq)...), in.encode()); err != nil {
+			if err := t.inputs().Put(append(runKey(r.id, ""), u64(seq)...), in.encode()); err != nil {
 				return err
 			}
 			have = append(have, in)
@@ -195,13 +195,13 @@ func (t *txn) logBatch(id runID, rec runRec, b Batch) error {
 	for _, k := range slices.Sorted(maps.Keys(b.Params)) {
 		v := b.Params[k]
 		key := runKey(id, k)
-		if old := t.params.Get(key); old != nil {
+		if old := t.params().Get(key); old != nil {
 			if string(old) != v {
 				return fmt.Errorf("%w: %q is %q, not %q", ErrParamConflict, k, old, v)
 			}
 			continue
 		}
-		if err := t.params.Put(key, []byte(v)); err != nil {
+		if err := t.params().Put(key, []byte(v)); err != nil {
 			return err
 		}
 		if err := t.indexStr(rec.exp, kindParam, k, id, v); err != nil {
@@ -211,7 +211,7 @@ func (t *txn) logBatch(id runID, rec runRec, b Batch) error {
 	for _, k := range slices.Sorted(maps.Keys(b.Tags)) {
 		v := b.Tags[k]
 		key := runKey(id, k)
-		if old := t.tags.Get(key); old != nil {
+		if old := t.tags().Get(key); old != nil {
 			if string(old) == v {
 				continue
 			}
@@ -219,7 +219,7 @@ func (t *txn) logBatch(id runID, rec runRec, b Batch) error {
 				return err
 			}
 		}
-		if err := t.tags.Put(key, []byte(v)); err != nil {
+		if err := t.tags().Put(key, []byte(v)); err != nil {
 			return err
 		}
 		if err := t.indexStr(rec.exp, kindTag, k, id, v); err != nil {
@@ -242,16 +242,16 @@ func (t *txn) logMetric(id runID, exp uint64, m Metric) error {
 	if math.IsNaN(mr.value) {
 		mr.value = math.NaN() // one NaN, whatever the payload
 	}
-	seq, err := t.history.NextSequence()
+	seq, err := t.history().NextSequence()
 	if err != nil {
 		return err
 	}
 	enc := mr.encode()
-	if err := t.history.Put(append(historyPrefix(id, m.Key), u64(seq)...), enc); err != nil {
+	if err := t.history().Put(append(historyPrefix(id, m.Key), u64(seq)...), enc); err != nil {
 		return err
 	}
 	key := runKey(id, m.Key)
-	if v := t.metrics.Get(key); v != nil {
+	if v := t.metrics().Get(key); v != nil {
 		old, err := decodeMetric(v)
 		if err != nil {
 			return err
@@ -263,7 +263,7 @@ func (t *txn) logMetric(id runID, exp uint64, m Metric) error {
 			return err
 		}
 	}
-	if err := t.metrics.Put(key, enc); err != nil {
+	if err := t.metrics().Put(key, enc); err != nil {
 		return err
 	}
 	return t.indexNum(exp, kindMetric, m.Key, id, floatKey(mr.value))
@@ -284,7 +284,7 @@ func (st *Store) MetricHistory(ctx context.Context, id, key string) ([]Metric, e
 		if _, err := t.run(rid); err != nil {
 			return err
 		}
-		return forPrefix(t.history, historyPrefix(rid, key), func(_, v []byte) error {
+		return forPrefix(t.history(), historyPrefix(rid, key), func(_, v []byte) error {
 			m, err := decodeMetric(v)
 			out = append(out, m.metric(key))
 			return err

@@ -65,7 +65,7 @@ func (st *Store) ReapRuns(ctx context.Context) ([]string, error) {
 		reaped = nil
 		running := append([]byte(StatusRunning.String()), 0)
 		var exps []uint64
-		c := t.exps.Cursor()
+		c := t.exps().Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			if len(k) == 8 {
 				exps = append(exps, binary.BigEndian.Uint64(k))

@@ -112,7 +112,7 @@ var errOverBudget = errors.New("over budget")
 func (t *txn) searchExps(q *query) ([]uint64, int, error) {
 	exps := q.expIDs
 	if len(exps) == 0 {
-		c := t.exps.Cursor()
+		c := t.exps().Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			exps = append(exps, binary.BigEndian.Uint64(k))
 		}
@@ -154,7 +154,7 @@ func (s *searcher) visit(id runID) (*row, error) {
 	if s.budget > 0 && s.seen > s.budget {
 		return nil, errOverBudget
 	}
-	v := s.t.lookup(s.t.runs, id, "")
+	v := s.t.lookup(s.t.runs(), id, "")
 	if v == nil {
 		return nil, fmt.Errorf("%w: the index refers to run %s, which is not stored", ErrCorrupt, id)
 	}
@@ -489,7 +489,7 @@ func (s *searcher) count(r idxRange, limit int) int {
 func (s *searcher) scan(r idxRange, fn func(runID) error) error {
 	if r.ids != nil {
 		for _, id := range r.ids {
-			if s.t.runs.Get(id[:]) == nil {
+			if s.t.runs().Get(id[:]) == nil {
 				continue
 			}
 			if err := fn(id); err != nil {

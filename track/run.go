@@ -189,11 +189,11 @@ func (t *txn) createRun(exp uint64, id runID, opts RunOptions, tags map[string]s
 			return fmt.Errorf("%w: parent %s is in experiment %d, not %d", ErrInvalid, opts.ParentID, parent.exp, exp)
 		}
 	}
-	if t.runs.Get(id[:]) != nil {
+	if t.runs().Get(id[:]) != nil {
 		return fmt.Errorf("%w: run id %s already exists", ErrInvalid, id)
 	}
 	x.runs++
-	if err := t.exps.Put(u64(exp), x.encode()); err != nil {
+	if err := t.exps().Put(u64(exp), x.encode()); err != nil {
 		return err
 	}
 	rec := runRec{exp: exp, name: opts.Name, parent: opts.ParentID, status: StatusRunning, start: t.now, owner: t.st.owner()}
@@ -234,11 +234,11 @@ func newRunID(ms int64) runID {
 	return id
 }
 
-func (t *txn) putRun(id runID, rec runRec) error { return t.runs.Put(id[:], rec.encode()) }
+func (t *txn) putRun(id runID, rec runRec) error { return t.runs().Put(id[:], rec.encode()) }
 
 // run returns the stored attributes of run id, or ErrNotFound.
 func (t *txn) run(id runID) (runRec, error) {
-	v := t.runs.Get(id[:])
+	v := t.runs().Get(id[:])
 	if v == nil {
 		return runRec{}, fmt.Errorf("%w: run %s", ErrNotFound, id)
 	}
@@ -391,15 +391,15 @@ func (t *txn) record(id runID, rec runRec) (RunRecord, error) {
 		out.End = time.UnixMilli(rec.end).UTC()
 	}
 	prefix := id[:]
-	forPrefix(t.params, prefix, func(k, v []byte) error {
+	forPrefix(t.params(), prefix, func(k, v []byte) error {
 		out.Params[string(k[16:])] = string(v)
 		return nil
 	})
-	forPrefix(t.tags, prefix, func(k, v []byte) error {
+	forPrefix(t.tags(), prefix, func(k, v []byte) error {
 		out.Tags[string(k[16:])] = string(v)
 		return nil
 	})
-	err := forPrefix(t.metrics, prefix, func(k, v []byte) error {
+	err := forPrefix(t.metrics(), prefix, func(k, v []byte) error {
 		m, err := decodeMetric(v)
 		if err != nil {
 			return err
@@ -411,7 +411,7 @@ func (t *txn) record(id runID, rec runRec) (RunRecord, error) {
 	if err != nil {
 		return out, err
 	}
-	err = forPrefix(t.inputs, prefix, func(_, v []byte) error {
+	err = forPrefix(t.inputs(), prefix, func(_, v []byte) error {
 		in, err := decodeInput(v)
 		out.Inputs = append(out.Inputs, in)
 		return err

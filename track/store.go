@@ -137,21 +137,15 @@ func (st *Store) deadline() time.Time {
 // view runs fn in a read-only transaction.
 func (st *Store) view(ctx context.Context, fn func(*txn) error) error {
 	return st.db.View(ctx, func(tx kv.Tx) error {
-		t, err := bind(st, tx)
-		if err != nil {
-			return err
-		}
-		return fn(t)
+		t := bind(st, tx)
+		return t.done(fn(t))
 	})
 }
 
 // update runs fn in a read-write transaction, committed if fn returns nil.
 func (st *Store) update(ctx context.Context, fn func(*txn) error) error {
 	return st.db.Update(ctx, func(tx kv.Tx) error {
-		t, err := bind(st, tx)
-		if err != nil {
-			return err
-		}
-		return fn(t)
+		t := bind(st, tx)
+		return t.done(fn(t))
 	})
 }

@@ -27,9 +27,9 @@ type walker struct {
 
 func (s *searcher) walker(exp uint64, r idxRange, desc bool) *walker {
 	if r.kind == kindAttr && r.name == "run_id" {
-		return &walker{c: s.t.runs.Cursor(), lo: r.lo, hi: r.hi, desc: desc}
+		return &walker{c: s.t.runs().Cursor(), lo: r.lo, hi: r.hi, desc: desc}
 	}
-	return &walker{c: s.t.index.Cursor(), prefix: indexPrefix(exp, r.kind, r.name), lo: r.lo, hi: r.hi, desc: desc}
+	return &walker{c: s.t.index().Cursor(), prefix: indexPrefix(exp, r.kind, r.name), lo: r.lo, hi: r.hi, desc: desc}
 }
 
 func (w *walker) next() ([]byte, runID, bool) {
