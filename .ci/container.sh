@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sourced by .ci/run after servers.sh: builds the serving image
-# (/Containerfile, FROM scratch) with Debian's podman, records a model in
+# (examples/pipeline/Containerfile, FROM scratch) with Debian's podman, records a model in
 # a fresh schema of the CI database and prefix of the CI bucket from the
 # host, runs the image against them and asks it for a prediction.
 set -euo pipefail
@@ -19,21 +19,22 @@ work=$(mktemp -d /tmp/cairn-container.XXXXXX)
 cid=""
 stop_container() {
   [ -n "$cid" ] && podman --runtime runc stop -t 5 "$cid" >/dev/null 2>&1 || true
-  rm -rf "$work" pipeline ca-certificates.crt
+  rm -rf "$work"
 }
 trap 'stop_container; stop_servers' EXIT
 
-CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o pipeline ./examples/pipeline
-if ldd pipeline >/dev/null 2>&1; then echo "pipeline is not a static binary"; exit 1; fi
-cp /etc/ssl/certs/ca-certificates.crt .
-podman build -q -t cairn-serve . >/dev/null
+mkdir -p "$work/image/work"
+CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$work/image/pipeline" ./examples/pipeline
+if ldd "$work/image/pipeline" >/dev/null 2>&1; then echo "pipeline is not a static binary"; exit 1; fi
+cp /etc/ssl/certs/ca-certificates.crt "$work/image/"
+podman build -q -f examples/pipeline/Containerfile -t cairn-serve "$work/image" >/dev/null
 echo "image: $(podman image ls cairn-serve --format '{{.Size}}')"
 
 # A shared store of its own: a fresh schema and bucket prefix.
 suffix=$(date +%s%N)
 store="${CAIRN_TEST_POSTGRES/\?/?schema=container_$suffix&}"
 blobs="${CAIRN_TEST_S3/\?/\/container-$suffix?}"
-./pipeline -dir "$work/host" -store "$store" -blobs "$blobs" run -trials 3 >/dev/null
+"$work/image/pipeline" -dir "$work/host" -store "$store" -blobs "$blobs" run -trials 3 >/dev/null
 
 port=$(free_port)
 cid=$("${podman_run[@]}" -d -e CAIRN_STORE="$store" -e CAIRN_BLOBS="$blobs" \
