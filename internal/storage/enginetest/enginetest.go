@@ -227,3 +227,28 @@ func Blobs(t testing.TB, engine Engine) string {
 	}
 	return ""
 }
+
+// EnvBenchEngine names the records engine benchmarks run on: unset or
+// "bbolt" for a file, "postgres" for the server of CAIRN_TEST_POSTGRES.
+// Benchmarks keep their names on either engine, so that benchstat can
+// set the two side by side.
+const EnvBenchEngine = "CAIRN_BENCH_ENGINE"
+
+// BenchEngine returns the records engine a benchmark runs on (see
+// EnvBenchEngine); a value it does not know, or "postgres" without
+// CAIRN_TEST_POSTGRES, fails the benchmark.
+func BenchEngine(b testing.TB) Engine {
+	b.Helper()
+	switch e := Engine(os.Getenv(EnvBenchEngine)); e {
+	case "", OnBolt:
+		return OnBolt
+	case OnPostgres:
+		if !Have(EnvPostgres) {
+			b.Fatalf("%s=postgres needs %s", EnvBenchEngine, EnvPostgres)
+		}
+		return OnPostgres
+	default:
+		b.Fatalf("%s=%q: want bbolt or postgres", EnvBenchEngine, e)
+		return ""
+	}
+}
