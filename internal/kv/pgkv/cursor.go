@@ -74,6 +74,18 @@ func (c *cursor) fetch(from []byte, incl, forward bool, n int) bool {
 		sql, args = "SELECT kp, rest, value FROM "+q.kv+" WHERE bucket = $1 ORDER BY kp, rest LIMIT $2", []any{c.b.id, n}
 	case from == nil:
 		sql, args = "SELECT kp, rest, value FROM "+q.kv+" WHERE bucket = $1 ORDER BY kp DESC, rest DESC LIMIT $2", []any{c.b.id, n}
+	case len(from) < prefixLen:
+		// No key but from itself has from as its kp (a longer key's kp
+		// is prefixLen bytes), so comparing kp alone is comparing keys.
+		// Without the row comparison of the general case the planner's
+		// estimate stays sane: a row comparison it cannot estimate made
+		// it sort a whole bucket's tail for a page of 16 (tens of ms on
+		// a bucket of a million records, where this takes 0.1 ms).
+		order := "kp, rest"
+		if !forward {
+			order = "kp DESC, rest DESC"
+		}
+		sql, args = "SELECT kp, rest, value FROM "+q.kv+" WHERE bucket = $1 AND kp "+op+" $2 ORDER BY "+order+" LIMIT $3", []any{c.b.id, from, n}
 	default:
 		kp, _, rest := splitKey(from)
 		order := "kp, rest"
