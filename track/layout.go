@@ -87,8 +87,8 @@ type txn struct {
 
 	// Cursors and a key buffer reused by lookups in read paths that make
 	// many of them (search).
-	curs map[kv.Bucket]kv.Cursor
-	key  []byte
+	curs   map[kv.Bucket]kv.Cursor
+	key    []byte
 
 	// The buckets, looked up when first used (see bucket).
 	bks [numBuckets]kv.Bucket
@@ -233,8 +233,14 @@ func (t *txn) unindexStr(exp uint64, kind byte, name string, id runID, v string)
 
 // lookup is b.Get(runKey(id, key)) through a cursor kept for the
 // transaction, which saves the allocations of a fresh cursor and key per
-// call. Only read paths use it.
+// call; on an engine that prefetches (see prefetch.go) it is a Get, which
+// knows a prefetched key is missing without asking. Only read paths use
+// it.
 func (t *txn) lookup(b kv.Bucket, id runID, key string) []byte {
+	if _, ok := b.(kv.Prefetcher); ok {
+		t.key = append(append(t.key[:0], id[:]...), key...)
+		return b.Get(t.key)
+	}
 	c := t.curs[b]
 	if c == nil {
 		if t.curs == nil {

@@ -192,6 +192,7 @@ func (b Batch) check() error {
 
 // logBatch writes a checked batch to a live run.
 func (t *txn) logBatch(id runID, rec runRec, b Batch) error {
+	t.prefetchBatch(id, b) // a no-op where reads are not round trips
 	for _, k := range slices.Sorted(maps.Keys(b.Params)) {
 		v := b.Params[k]
 		key := runKey(id, k)

@@ -33,7 +33,7 @@ func (t *txn) search(ctx context.Context, q *query) ([]*row, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &searcher{t: t, q: q, cancelled: ctx.Err, want: q.limit + 1, exps: exps}
+	s := &searcher{t: t, q: q, cancelled: ctx.Err, want: q.limit + 1, exps: exps, pf: newPrefetch(t, q)}
 	bound := max(64, int(math.Sqrt(float64(s.want)*float64(n))))
 	p := q.plan
 	var src *source
@@ -65,8 +65,12 @@ func (t *txn) search(ctx context.Context, q *query) ([]*row, error) {
 		if errors.Is(err, errOverBudget) {
 			s.rows, s.budget = nil, 0
 			s.fellBack = true
-			if src != nil && s.sourceCount(q.filter, n/3+1) <= n/3 {
-				err = s.collect(s.source(q.filter, n/3+1).each)
+			var wide *source
+			if src != nil {
+				wide = s.source(q.filter, n/3+1)
+			}
+			if wide != nil && wide.est <= n/3 {
+				err = s.collect(wide.each)
 			} else {
 				err = s.collect(s.everyRun)
 			}
@@ -93,16 +97,6 @@ type searchTrace struct {
 	plan     plan
 	visited  int // runs read
 	fellBack bool
-}
-
-// sourceCount returns how many index entries the best source of filter n
-// reads, counted up to limit (limit if there is no source).
-func (s *searcher) sourceCount(n node, limit int) int {
-	src := s.source(n, limit)
-	if src == nil {
-		return limit
-	}
-	return src.est
 }
 
 // errOverBudget stops an order walk that reads too many runs.
@@ -136,9 +130,10 @@ type searcher struct {
 	want      int
 	exps      []uint64
 	rows      []*row
-	seen      int  // runs visited, for cancellation checks and the budget
-	budget    int  // if > 0, visits allowed before visit fails with errOverBudget
-	fellBack  bool // the order walk ran over its budget (for tests)
+	seen      int       // runs visited, for cancellation checks and the budget
+	budget    int       // if > 0, visits allowed before visit fails with errOverBudget
+	fellBack  bool      // the order walk ran over its budget (for tests)
+	pf        *prefetch // nil if the engine reads in place (see prefetch.go)
 
 	scratch row
 }
@@ -194,17 +189,23 @@ func (s *searcher) visit(id runID) (*row, error) {
 // collect visits every run each yields and sorts the matches.
 func (s *searcher) collect(each func(func(runID) error) error) error {
 	seen := map[runID]bool{}
-	err := each(func(id runID) error {
-		if seen[id] {
-			return nil
-		}
-		seen[id] = true
+	visit, flush := s.batched(func(id runID) error {
 		r, err := s.visit(id)
 		if r != nil {
 			s.rows = append(s.rows, r)
 		}
 		return err
 	})
+	err := each(func(id runID) error {
+		if seen[id] {
+			return nil
+		}
+		seen[id] = true
+		return visit(id)
+	})
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return err
 	}
@@ -265,6 +266,9 @@ func (s *searcher) orderWalk() error {
 			return nil
 		}
 		it := s.merge(r, desc)
+		if s.pf != nil {
+			it = newAhead(it, s.pf, s.want)
+		}
 		var group []*row
 		var groupVal []byte
 		for {
@@ -306,13 +310,17 @@ func (s *searcher) orderWalk() error {
 		return nil
 	}
 	var rest []*row
-	err := s.everyRun(func(id runID) error {
+	visit, flush := s.batched(func(id runID) error {
 		r, err := s.visit(id)
 		if r != nil && r.key[w].cls == 2 {
 			rest = append(rest, r)
 		}
 		return err
 	})
+	err := s.everyRun(visit)
+	if err == nil {
+		err = flush()
+	}
 	s.sortRows(rest)
 	s.rows = append(s.rows, rest...)
 	return err
@@ -382,10 +390,25 @@ func conjuncts(n node) []node {
 
 // source is a set of candidate runs that an indexed filter term selects:
 // est is the number of index entries it reads (counted up to a bound),
-// each yields them (perhaps with repeats).
+// each yields them (perhaps with repeats). If whole is set, kept holds
+// them all, read while counting (see rangeSource).
 type source struct {
-	est  int
-	each func(func(runID) error) error
+	est   int
+	each  func(func(runID) error) error
+	kept  []runID
+	whole bool
+}
+
+// keptSource returns the source of the runs ids, known already.
+func keptSource(ids []runID) *source {
+	return &source{est: len(ids), kept: ids, whole: true, each: func(fn func(runID) error) error {
+		for _, id := range ids {
+			if err := fn(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
 }
 
 // source returns the cheapest index source for n, or nil if n cannot use
@@ -403,6 +426,7 @@ func (s *searcher) source(n node, bound int) *source {
 		// Terms on one column (a time window, a metric between two
 		// values) narrow one range: intersect them.
 		var cols []column
+		var whole []*source
 		narrowed := map[column]idxRange{}
 		for _, k := range n.Terms {
 			if c, ok := k.(*cmpNode); ok {
@@ -416,20 +440,42 @@ func (s *searcher) source(n node, bound int) *source {
 					continue
 				}
 			}
-			consider(s.source(k, bound))
+			src := s.source(k, bound)
+			consider(src)
+			if src != nil && src.whole {
+				whole = append(whole, src)
+			}
 		}
 		for _, c := range cols {
-			consider(s.rangeSource([]idxRange{narrowed[c]}, bound))
+			src := s.rangeSource([]idxRange{narrowed[c]}, bound)
+			consider(src)
+			if src.whole {
+				whole = append(whole, src)
+			}
+		}
+		if len(whole) > 1 {
+			// Several terms' runs are known in full: only the runs in
+			// all of them can match.
+			consider(keptSource(intersectIDs(whole)))
 		}
 		return best
 	case *orNode:
 		srcs := make([]*source, len(n.Terms))
 		est := 0
+		whole := true
 		for i, k := range n.Terms {
 			if srcs[i] = s.source(k, bound); srcs[i] == nil {
 				return nil
 			}
 			est += srcs[i].est
+			whole = whole && srcs[i].whole
+		}
+		if whole {
+			var ids []runID
+			for _, src := range srcs {
+				ids = append(ids, src.kept...)
+			}
+			return keptSource(ids)
 		}
 		return &source{est: est, each: func(fn func(runID) error) error {
 			for _, src := range srcs {
@@ -446,13 +492,25 @@ func (s *searcher) source(n node, bound int) *source {
 }
 
 // rangeSource returns the source of the runs in rs (nil if rs is nil).
+//
+// On an engine that pays a round trip per read (s.pf is set), the run ids
+// met while counting are kept, and if the count reached the end of every
+// range they are the source: the index is not read a second time.
 func (s *searcher) rangeSource(rs []idxRange, bound int) *source {
 	if rs == nil {
 		return nil
 	}
 	est := 0
+	var kept []runID
+	keep := s.pf != nil
 	for _, r := range rs {
-		est += s.count(r, bound-est)
+		n, ids, whole := s.count(r, bound-est, keep)
+		est += n
+		keep = keep && whole
+		kept = append(kept, ids...)
+	}
+	if keep {
+		return keptSource(kept)
 	}
 	return &source{est: est, each: func(fn func(runID) error) error {
 		for _, r := range rs {
@@ -464,30 +522,67 @@ func (s *searcher) rangeSource(rs []idxRange, bound int) *source {
 	}}
 }
 
-// count returns the number of index entries in r, up to limit.
-func (s *searcher) count(r idxRange, limit int) int {
-	if r.ids != nil {
-		return len(r.ids)
+// intersectIDs returns the runs that every source holds, once each, in
+// the order of the smallest source.
+func intersectIDs(srcs []*source) []runID {
+	srcs = slices.Clone(srcs)
+	slices.SortFunc(srcs, func(a, b *source) int { return len(a.kept) - len(b.kept) })
+	in := make(map[runID]int, len(srcs[0].kept))
+	for _, id := range srcs[0].kept {
+		in[id] = 1
 	}
-	if r.empty {
-		return 0
-	}
-	n := 0
-	for _, exp := range s.exps {
-		w := s.walker(exp, r, false)
-		for n < limit {
-			if _, _, ok := w.next(); !ok {
-				break
+	for i, src := range srcs[1:] {
+		for _, id := range src.kept {
+			if in[id] == i+1 {
+				in[id] = i + 2
 			}
-			n++
 		}
 	}
-	return n
+	var out []runID
+	for _, id := range srcs[0].kept {
+		if in[id] == len(srcs) {
+			out = append(out, id)
+			in[id] = 0
+		}
+	}
+	return out
+}
+
+// count returns the number of index entries in r, up to limit, and, if
+// keep is set, their run ids and whether they are all of them (not cut
+// off at limit; a list of ids is never kept).
+func (s *searcher) count(r idxRange, limit int, keep bool) (n int, ids []runID, whole bool) {
+	if r.ids != nil {
+		return len(r.ids), nil, false
+	}
+	if r.empty {
+		return 0, nil, true
+	}
+	for _, exp := range s.exps {
+		w := s.walker(exp, r, false)
+		for {
+			_, id, ok := w.next()
+			if !ok {
+				break
+			}
+			if n >= limit {
+				return n, nil, false // cut off: more follow
+			}
+			n++
+			if keep {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return n, ids, true
 }
 
 // scan yields the runs in r.
 func (s *searcher) scan(r idxRange, fn func(runID) error) error {
 	if r.ids != nil {
+		if s.pf != nil {
+			s.pf.fetch(r.ids)
+		}
 		for _, id := range r.ids {
 			if s.t.runs().Get(id[:]) == nil {
 				continue
