@@ -147,7 +147,12 @@ func (h *helperProc) wait(t testing.TB) {
 // returns it open.
 func sharedReg(t testing.TB, n int) *registry.Registry {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "cairn.db")
+	return sharedRegAt(t, filepath.Join(t.TempDir(), "cairn.db"), n)
+}
+
+// sharedRegAt is sharedReg at a location.
+func sharedRegAt(t testing.TB, path string, n int) *registry.Registry {
+	t.Helper()
 	reg, err := registry.OpenWith(path, registry.Options{Timeout: 20 * time.Second, User: "parent"})
 	if err != nil {
 		t.Fatal(err)
