@@ -211,6 +211,8 @@ func TestHelperWorker(t *testing.T) {
 		if err := s.Optimize(ctx, exactObjective, 15); err != nil {
 			t.Fatal(err)
 		}
+	case "bench":
+		benchWorker(t, st)
 	case "hang":
 		s, err := tune.OpenStudy(ctx, tune.StudyConfig{Name: "shared", Storage: st, Heartbeat: 200 * time.Millisecond})
 		if err != nil {
@@ -233,7 +235,7 @@ func exactObjective(t *tune.Trial) (float64, error) {
 	return x*x + float64(k), nil
 }
 
-func worker(t *testing.T, path, role string, env ...string) *exec.Cmd {
+func worker(t testing.TB, path, role string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWorker$", "-test.v")
 	cmd.Env = append(os.Environ(), append([]string{"TUNE_WORKER=" + role, "TUNE_PATH=" + path}, env...)...)
