@@ -53,6 +53,19 @@ func Small(dir string, n int) (int64, error) {
 	return total, Sync()
 }
 
+// Large writes n files of size bytes each, with pseudo-random content,
+// under dir, and returns their total size.
+func Large(dir string, n int, size int64) (int64, error) {
+	src := rand.NewChaCha8([32]byte{Seed, 3})
+	buf := make([]byte, 1<<20)
+	for i := range n {
+		if err := writeRandom(filepath.Join(dir, fmt.Sprintf("large%02d.bin", i)), size, src, buf); err != nil {
+			return int64(i) * size, err
+		}
+	}
+	return int64(n) * size, Sync()
+}
+
 func writeRandom(path string, size int64, src *rand.ChaCha8, buf []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
