@@ -23,6 +23,7 @@ import (
 //	track/tags             run(16) key -> value
 //	track/metrics          run(16) key -> metricRec (the latest value)
 //	track/history          run(16) key 0x00 seq(8) -> metricRec
+//	                       run(16) -> seq(8), the run's last seq
 //	track/inputs           run(16) seq(8) -> Input
 //	track/artifacts        run(16) path -> artRec
 //	track/blobrefs         sha256(32) run(16) -> ""

@@ -2,6 +2,7 @@ package track
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math"
@@ -227,25 +228,47 @@ func (t *txn) logBatch(id runID, rec runRec, b Batch) error {
 			return err
 		}
 	}
+	if len(b.Metrics) == 0 {
+		return nil
+	}
+	seq, err := t.historySeq(id)
+	if err != nil {
+		return err
+	}
 	for _, m := range b.Metrics {
-		if err := t.logMetric(id, rec.exp, m); err != nil {
+		seq++
+		if err := t.logMetric(id, rec.exp, m, seq); err != nil {
 			return err
 		}
 	}
-	return nil
+	return t.history().Put(id[:], u64(seq))
 }
 
-func (t *txn) logMetric(id runID, exp uint64, m Metric) error {
+// historySeq returns the last number given to a value in run id's metric
+// history. Each run numbers its own history, from a counter kept under
+// the run's id in track/history, so that loggers of different runs never
+// write the same record (on PostgreSQL a sequence shared by every run is
+// one row that concurrent loggers queue and retry on). A run logged to
+// before the counters were kept goes on from the bucket's sequence, which
+// numbered every run's history then, so its values stay in order.
+func (t *txn) historySeq(id runID) (uint64, error) {
+	v := t.history().Get(id[:])
+	switch {
+	case v == nil:
+		return t.history().Sequence(), nil
+	case len(v) != 8:
+		return 0, fmt.Errorf("%w: history counter of run %s is %d bytes", ErrCorrupt, id, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+func (t *txn) logMetric(id runID, exp uint64, m Metric, seq uint64) error {
 	mr := metricRec{value: m.Value, time: t.now, step: m.Step}
 	if !m.Time.IsZero() {
 		mr.time = m.Time.UnixMilli()
 	}
 	if math.IsNaN(mr.value) {
 		mr.value = math.NaN() // one NaN, whatever the payload
-	}
-	seq, err := t.history().NextSequence()
-	if err != nil {
-		return err
 	}
 	enc := mr.encode()
 	if err := t.history().Put(append(historyPrefix(id, m.Key), u64(seq)...), enc); err != nil {

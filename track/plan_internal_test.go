@@ -11,15 +11,18 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cairn-ml/cairn/internal/storage/enginetest"
 )
 
 // TestPlansAgree runs random queries with each plan forced and checks that
 // all three give the same pages: the order walk and the index candidates
-// must agree with reading every run.
+// must agree with reading every run. In the suite's PostgreSQL pass the
+// searches read ahead (prefetch.go): batches, kept counts, intersections.
 func TestPlansAgree(t *testing.T) {
 	ctx := context.Background()
 	var tick atomic.Int64
-	st, err := OpenWith(filepath.Join(t.TempDir(), "plans.db"), Options{
+	st, err := OpenWith(enginetest.Records(t, enginetest.Pass()), Options{
 		// Five writes per millisecond, so start times tie.
 		Now: func() time.Time { return time.UnixMilli(1_700_000_000_000 + tick.Add(1)/5) },
 	})
