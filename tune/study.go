@@ -397,6 +397,18 @@ func (s *Study) sync(tx kv.Tx, mine []FrozenTrial) ([]FrozenTrial, error) {
 	}
 	out := mine
 	cloned := false
+	if p, ok := tx.Bucket(bucketTrials).(kv.Prefetcher); ok {
+		// One round trip for the running trials of others, not one each.
+		var keys [][]byte
+		for i, t := range mine {
+			if t.State == Running && s.live[t.Number] == nil {
+				keys = append(keys, trialKey(s.name, i))
+			}
+		}
+		if len(keys) > 1 {
+			p.Prefetch(keys)
+		}
+	}
 	for i, t := range mine {
 		if t.State != Running || s.live[t.Number] != nil {
 			continue
