@@ -40,7 +40,10 @@ func (r *Repo) openRemote(ctx context.Context, location string) (blob.Store, err
 
 // Push sends version ref of name (see Resolve) to the remote at location:
 // the objects of its files, then its manifest, each only if the remote
-// lacks it (checked without downloading). Every object is verified as it
+// lacks it (checked without downloading: a version of many files lists
+// the remote's objects, one request per thousand on S3, when the remote
+// holds at most a few times as many as the version; otherwise each is
+// asked for, a request each). Every object is verified as it
 // is read from the repository (a damaged one fails the push with
 // ErrCorrupt before the remote stores it), and the remote checks it again
 // against its digest on arrival. Since the manifest goes last, a remote
@@ -71,11 +74,18 @@ func (r *Repo) push(ctx context.Context, rem blob.Store, v Version) (Transfer, e
 		return t, err
 	}
 	sums := uniqueSums(m)
+	var have map[blob.Digest]bool
+	if len(sums) >= listMin {
+		have = listed(ctx, rem, listFactor*(len(sums)+1))
+	}
 	var mu sync.Mutex
 	send := func(ctx context.Context, sum [32]byte, size int64) error {
-		has, err := rem.Has(ctx, sum)
-		if err != nil {
-			return err
+		has := have[sum]
+		if have == nil {
+			var err error
+			if has, err = rem.Has(ctx, sum); err != nil {
+				return err
+			}
 		}
 		if has {
 			mu.Lock()
@@ -105,6 +115,34 @@ func (r *Repo) push(ctx context.Context, rem blob.Store, v Version) (Transfer, e
 	}
 	sum, _ := parseDigest(v.Digest)
 	return t, send(ctx, sum, int64(len(m.encode()))) // canonical: the stored bytes
+}
+
+// A Push of at least listMin objects lists the remote's objects first
+// (blob.Store.Walk) if there are at most listFactor times as many as it
+// sends: on S3 a listing costs a request per thousand objects, asking
+// for each object a request each, and for a remote that holds little
+// else the listing is the cheaper way to learn what it has.
+const (
+	listMin    = 64
+	listFactor = 4
+)
+
+// listed returns the digests of the objects rem holds if there are at
+// most limit of them, or nil (also if the listing fails: Push then asks
+// for each object, and reports the failure if it lasts).
+func listed(ctx context.Context, rem blob.Store, limit int) map[blob.Digest]bool {
+	have := map[blob.Digest]bool{}
+	err := rem.Walk(ctx, func(info blob.Info) error {
+		if len(have) >= limit {
+			return errStopWalk
+		}
+		have[info.Digest] = true
+		return nil
+	})
+	if err != nil {
+		return nil
+	}
+	return have
 }
 
 // uniqueSums returns the files of m with distinct content.

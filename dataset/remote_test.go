@@ -3,6 +3,7 @@ package dataset_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cairn-ml/cairn/dataset"
+	"github.com/cairn-ml/cairn/internal/storage/enginetest"
 )
 
 // remoteObjects lists the objects in a remote folder.
@@ -169,4 +171,61 @@ func checkout2(t *testing.T, r *dataset.Repo, name, ref string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// A Push of many objects learns what the remote has by listing it when
+// the remote holds few enough objects, and by asking for each when it
+// holds many more; either way it sends what is missing and counts what
+// is there, to a folder and to S3.
+func TestPushMany(t *testing.T) {
+	remotes := map[string]func(t testing.TB) string{
+		"folder": func(t testing.TB) string { return filepath.Join(t.TempDir(), "remote") },
+	}
+	if enginetest.Have(enginetest.EnvS3) {
+		remotes["s3"] = enginetest.S3
+	}
+	for name, remote := range remotes {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			r := openRepo(t, dataset.Options{})
+			files := func(n int, extra string) string {
+				src := t.TempDir()
+				tree := map[string]tfile{}
+				for i := range n {
+					tree[fmt.Sprintf("f%03d", i)] = tfile{Data: fmt.Sprint("file ", i)}
+				}
+				if extra != "" {
+					tree["extra"] = tfile{Data: extra}
+				}
+				writeTree(t, src, tree)
+				return src
+			}
+			rem := remote(t)
+			push := func(name string, src string) dataset.Transfer {
+				t.Helper()
+				if _, err := r.Commit(ctx, name, src, ""); err != nil {
+					t.Fatal(err)
+				}
+				tr, err := r.Push(ctx, rem, name, "latest")
+				if err != nil {
+					t.Fatal(err)
+				}
+				tr.Bytes = 0
+				return tr
+			}
+			// An empty remote, listed: everything is sent.
+			if got, want := push("a", files(70, "")), (dataset.Transfer{Objects: 71}); got != want {
+				t.Errorf("first push = %+v, want %+v", got, want)
+			}
+			// 71 objects held, listed: one file and the manifest are sent.
+			if got, want := push("b", files(70, "new")), (dataset.Transfer{Objects: 2, Present: 70}); got != want {
+				t.Errorf("second push = %+v, want %+v", got, want)
+			}
+			// 300 more, so that the next push (65 objects) asks for each.
+			push("c", files(300, ""))
+			if got, want := push("d", files(64, "newer")), (dataset.Transfer{Objects: 2, Present: 64}); got != want {
+				t.Errorf("push to a fuller remote = %+v, want %+v", got, want)
+			}
+		})
+	}
 }
