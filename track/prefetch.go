@@ -190,6 +190,9 @@ func (s *searcher) batched(fn func(runID) error) (each func(runID) error, flush 
 // latest metrics of the batch's keys) in one round trip per bucket, not
 // one per key; on an engine that reads its pages in place it does nothing.
 func (t *txn) prefetchBatch(id runID, b Batch) {
+	if _, ok := t.runs().(kv.Prefetcher); !ok {
+		return // not opening buckets the batch does not write
+	}
 	fetch := func(bk kv.Bucket, n int, keys func(yield func(string) bool)) {
 		pb, ok := bk.(kv.Prefetcher)
 		if !ok || n < 2 {
