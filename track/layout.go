@@ -88,8 +88,8 @@ type txn struct {
 
 	// Cursors and a key buffer reused by lookups in read paths that make
 	// many of them (search).
-	curs   map[kv.Bucket]kv.Cursor
-	key    []byte
+	curs map[kv.Bucket]kv.Cursor
+	key  []byte
 
 	// The buckets, looked up when first used (see bucket).
 	bks [numBuckets]kv.Bucket
