@@ -28,10 +28,12 @@ const bufSize = 1 << 20
 // are named temporary files, renamed into place. Either way no name
 // appears in objects/ before the data behind it is durable, so a crash
 // leaves only a stray folder in tmp/ (which GC removes) and, possibly,
-// complete objects that no version refers to. If more than maxHeld
-// unnamed files pile up, put makes them durable and names them early (a
-// flush), which keeps the number of open descriptors bounded. Safe for
-// concurrent use.
+// complete objects that no version refers to. When half of maxHeld
+// unnamed files are waiting, put makes them durable and names them early
+// (a flush) while the other workers go on; a worker that would hold more
+// than maxHeld open at once (flushes still running) waits for one to end.
+// So the open descriptors stay under maxHeld, however fast the workers
+// write. Safe for concurrent use.
 type Batch struct {
 	st      *Store
 	opts    BatchOptions
@@ -45,7 +47,7 @@ type Batch struct {
 	// are used.
 	objFd, dirFd int
 	unnamed      int // how to name unnamed files (unnamedNone: make none)
-	maxHeld      int // unnamed files held open before a flush
+	maxHeld      int // unnamed files held open at most
 	// fan says, per objects/<xx> folder, whether needed found it missing
 	// (fanAbsent: then none of its objects can be there but ours) or
 	// present (fanPresent).
@@ -54,6 +56,10 @@ type Batch struct {
 	mu      sync.Mutex
 	staged  map[[32]byte]*staged
 	pending [][32]byte // unnamed files not yet named
+	held    int        // unnamed files open (or being opened), pending or flushing
+	flushes int        // flushes running
+	flushed sync.Cond  // signalled when a flush ends; L is &mu
+	failed  error      // the error of a flush, which ends the batch
 	touched [256]bool  // objects/<xx> folders that received objects
 	created bool       // a fan-out folder was created
 }
@@ -72,9 +78,9 @@ type staged struct {
 	placed bool // in objects/ already (flushed early)
 }
 
-// defaultMaxHeld bounds the unnamed files a Batch holds open; it is
-// lowered to half the open file limit where that is smaller.
-const defaultMaxHeld = 8192
+// defaultMaxHeld bounds the unnamed files a Batch holds open at once; it
+// is lowered to half the open file limit where that is smaller.
+const defaultMaxHeld = 16384
 
 // BatchOptions configures a Batch. The zero value writes and fsyncs
 // each object on its own, with one worker.
@@ -85,13 +91,14 @@ type BatchOptions struct {
 	// Workers is the number of goroutines that write (each Create and
 	// Put names its worker, 0 to Workers-1) and that publish.
 	Workers int
-	// MaxHeld bounds the unnamed files (O_TMPFILE) held open before they
-	// are made durable and named early; zero means up to 8,192 or half
-	// the open-file limit. Tests lower it to exercise flushes.
+	// MaxHeld bounds the unnamed files (O_TMPFILE) held open at once:
+	// when half as many are waiting they are made durable and named
+	// early. Zero means 16,384 or half the open-file limit, whichever is
+	// smaller. Tests lower it to exercise flushes.
 	MaxHeld int
 	// Event, if not nil, is called at named points of Publish and
-	// flushes ("flushed", "staged", "renaming", "published"), for crash
-	// tests.
+	// flushes ("flushing", "flushed", "staged", "renaming",
+	// "published"), for crash tests.
 	Event func(string)
 }
 
@@ -119,6 +126,7 @@ func (st *Store) NewBatch(opts BatchOptions) (*Batch, error) {
 		st: st, opts: opts, dir: dir, workers: workers, batch: opts.Defer && haveSyncFS && !st.noSync,
 		staged: make(map[[32]byte]*staged), objFd: -1, dirFd: -1, unnamed: unnamedNone,
 	}
+	s.flushed.L = &s.mu
 	if haveAt {
 		s.objFd, err = openDirFd(st.objects)
 		if err == nil {
@@ -246,10 +254,27 @@ func (s *Batch) Put(w int, sum [32]byte, b []byte) error {
 }
 
 // putUnnamed stages an object held in memory as an unnamed file, and
-// flushes the unnamed files if there are maxHeld of them.
+// flushes the unnamed files waiting if there are half of maxHeld. It
+// waits first if maxHeld are open and flushes are running.
 func (s *Batch) putUnnamed(sum [32]byte, b []byte) error {
+	s.mu.Lock()
+	for s.held >= s.maxHeld && s.flushes > 0 && s.failed == nil {
+		s.flushed.Wait()
+	}
+	if s.failed != nil {
+		s.mu.Unlock()
+		return s.failed
+	}
+	s.held++
+	s.mu.Unlock()
+	drop := func() {
+		s.mu.Lock()
+		s.held--
+		s.mu.Unlock()
+	}
 	fd, err := openUnnamed(s.dirFd)
 	if err != nil {
+		drop()
 		return fmt.Errorf("write blob: %w", err)
 	}
 	sync := !s.batch || len(b) >= bufSize
@@ -259,19 +284,22 @@ func (s *Batch) putUnnamed(sum [32]byte, b []byte) error {
 	}
 	if err != nil {
 		closeFd(fd)
+		drop()
 		return fmt.Errorf("write blob: %w", err)
 	}
 	s.mu.Lock()
 	if _, dup := s.staged[sum]; dup {
 		s.mu.Unlock()
 		closeFd(fd)
+		drop()
 		return nil
 	}
 	s.staged[sum] = &staged{fd: fd, size: int64(len(b)), synced: sync}
 	s.pending = append(s.pending, sum)
 	var flush [][32]byte
-	if len(s.pending) >= s.maxHeld {
+	if len(s.pending) >= max(1, s.maxHeld/2) {
 		flush, s.pending = s.pending, nil
+		s.flushes++
 	}
 	s.mu.Unlock()
 	if flush != nil {
@@ -283,7 +311,19 @@ func (s *Batch) putUnnamed(sum [32]byte, b []byte) error {
 // flush makes the unnamed files of sums durable and names them under
 // objects/, while the other workers go on. The names are made durable
 // by publish.
-func (s *Batch) flush(sums [][32]byte) error {
+func (s *Batch) flush(sums [][32]byte) (err error) {
+	closed := 0
+	defer func() {
+		s.mu.Lock()
+		s.held -= closed
+		s.flushes--
+		if err != nil && s.failed == nil {
+			s.failed = err
+		}
+		s.flushed.Broadcast()
+		s.mu.Unlock()
+	}()
+	s.event("flushing")
 	if s.batch {
 		if err := syncFS(s.dir); err != nil {
 			return fmt.Errorf("sync blobs: %w", err)
@@ -303,7 +343,7 @@ func (s *Batch) flush(sums [][32]byte) error {
 		placed  = make([]bool, len(sums))
 		created atomic.Bool
 	)
-	err := parallel.Run(context.Background(), len(sums), s.workers, func(_ context.Context, _, i int) error {
+	err = parallel.Run(context.Background(), len(sums), s.workers, func(_ context.Context, _, i int) error {
 		c, err := s.place(sums[i], "", fds[i])
 		if err != nil {
 			return err
@@ -320,6 +360,7 @@ func (s *Batch) flush(sums [][32]byte) error {
 		if placed[i] {
 			st.fd, st.synced, st.placed = -1, true, true
 			s.touched[sums[i][0]] = true
+			closed++
 		}
 	}
 	s.created = s.created || created.Load()
