@@ -108,6 +108,19 @@ type Store interface {
 	Location() string
 }
 
+// Sized is bytes that can be read at any offset and whose size is known,
+// such as an open file: a Put given an io.Reader that is also Sized may
+// read it more than once, at offsets, instead of copying it first (on S3
+// a large blob would otherwise be spooled to a temporary file to learn
+// its digest). Such a Put checks the digest of what it read itself. The
+// readers dirblob's Open returns are Sized; their ReadAt reads the
+// stored bytes unverified (Read verifies them), so only a Put that checks
+// them against want should use it.
+type Sized interface {
+	io.ReaderAt
+	Size() int64
+}
+
 // Holder is a store of records that refers to blobs of a blob store.
 type Holder struct {
 	// Location is where the records are, as the storage core opens it: a

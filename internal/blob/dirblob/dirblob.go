@@ -172,6 +172,9 @@ func (v *verified) Close() error { return v.f.Close() }
 // Size returns the file's size (not yet verified).
 func (v *verified) Size() int64 { return v.size }
 
+// ReadAt reads the file at off, unverified: see blob.Sized.
+func (v *verified) ReadAt(p []byte, off int64) (int, error) { return v.f.ReadAt(p, off) }
+
 // Has implements blob.Store.
 func (s *Store) Has(ctx context.Context, d blob.Digest) (bool, error) {
 	if err := ctx.Err(); err != nil {

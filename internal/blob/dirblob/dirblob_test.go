@@ -62,3 +62,32 @@ func TestLockRemovesTemps(t *testing.T) {
 		t.Fatalf("temporary file of a killed writer still there: %v", err)
 	}
 }
+
+// What Open returns is blob.Sized, so that a Put elsewhere (S3) can send
+// a large blob from its file instead of copying it; ReadAt reads the
+// stored bytes, Read verifies them.
+func TestOpenSized(t *testing.T) {
+	ctx := context.Background()
+	s := dirblob.New(t.TempDir(), dirblob.Options{Errors: blobtest.Errors})
+	data := []byte("the bytes of a blob")
+	d, _, err := s.Put(ctx, strings.NewReader(string(data)), blob.Digest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.Open(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	src, ok := rc.(blob.Sized)
+	if !ok {
+		t.Fatalf("Open returned a %T, not a blob.Sized", rc)
+	}
+	if src.Size() != int64(len(data)) {
+		t.Errorf("Size = %d, want %d", src.Size(), len(data))
+	}
+	p := make([]byte, 5)
+	if n, err := src.ReadAt(p, 4); err != nil || string(p[:n]) != "bytes" {
+		t.Errorf("ReadAt(4) = %q, %v", p[:n], err)
+	}
+}

@@ -29,8 +29,11 @@
 // not match an expected digest, then sends them with their SHA-256
 // (x-amz-checksum-sha256), which the server checks: bytes damaged on the
 // way are refused, never stored. Blobs larger than PartSize go up as a
-// multipart upload, Concurrency parts at a time, each part with its own
-// SHA-256; a failed upload is aborted. Putting a blob that is there
+// multipart upload, Concurrency parts at a time, each part with its
+// CRC-32C (x-amz-checksum-crc32c); a failed upload is aborted. A large
+// source that is a blob.Sized (a blob file of a folder store, as a data
+// set's Push sends) is hashed where it is and its parts read from there:
+// no temporary copy. Putting a blob that is there
 // already writes it again, which mends a damaged copy. Open streams the
 // object behind a blob.Verifier (length and hash checked at the end); Has
 // is a HeadObject (nothing downloaded); Walk lists with ListObjectsV2.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"net"
@@ -172,10 +173,15 @@ func b64(sum []byte) *string { return aws.String(base64.StdEncoding.EncodeToStri
 // then they are sent with their SHA-256, which the server checks, so that
 // bytes damaged on the way are refused, never stored. A blob larger than
 // PartSize goes up in parts, Concurrency at a time, each with its own
-// SHA-256.
+// CRC-32C. A large r that is blob.Sized (an open file of a folder store)
+// is not copied: it is hashed where it is, then sent from there, so it
+// must not change while Put runs.
 func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Digest) (blob.Digest, int64, error) {
 	if err := ctx.Err(); err != nil {
 		return blob.Digest{}, 0, err
+	}
+	if src, ok := r.(blob.Sized); ok && src.Size() > s.partSize {
+		return s.putSized(ctx, src, want)
 	}
 	sp, err := s.spool(ctx, r)
 	if err != nil {
@@ -198,6 +204,26 @@ func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Digest) (blob.Di
 		return blob.Digest{}, 0, s.fail(ctx, "put "+sp.d.String(), err)
 	}
 	return sp.d, sp.size, nil
+}
+
+// putSized puts a large blob.Sized source without spooling it: one pass
+// to hash it (and check it against want), then the parts, read at their
+// offsets.
+func (s *Store) putSized(ctx context.Context, src blob.Sized, want blob.Digest) (blob.Digest, int64, error) {
+	size := src.Size()
+	h := sha256.New()
+	if _, err := io.Copy(h, blob.CtxReader{Ctx: ctx, R: io.NewSectionReader(src, 0, size)}); err != nil {
+		return blob.Digest{}, 0, s.readErr(ctx, err)
+	}
+	var d blob.Digest
+	h.Sum(d[:0])
+	if !want.IsZero() && d != want {
+		return blob.Digest{}, 0, s.errs.Wrap(blob.ErrCorrupt, fmt.Sprintf("put %s: the bytes hash to %s", want, d), nil)
+	}
+	if err := s.multipart(ctx, s.Key(d), src, size); err != nil {
+		return blob.Digest{}, 0, s.fail(ctx, "put "+d.String(), err)
+	}
+	return d, size, nil
 }
 
 // spooled is a Put's bytes, read and hashed.
@@ -248,10 +274,14 @@ func (s *Store) readErr(ctx context.Context, err error) error {
 }
 
 // multipart sends size bytes of r to key in parts of PartSize,
-// Concurrency at a time, and aborts the upload if any part fails.
+// Concurrency at a time, and aborts the upload if any part fails. Each
+// part goes with its CRC-32C, which the server checks, so that a part
+// damaged on the way is refused; the blob's SHA-256 was checked before
+// (a CRC-32C guards a part as well and costs a small share of a second
+// SHA-256 pass).
 func (s *Store) multipart(ctx context.Context, key string, r io.ReaderAt, size int64) error {
 	up, err := s.c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
-		Bucket: &s.loc.Bucket, Key: &key, ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
+		Bucket: &s.loc.Bucket, Key: &key, ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c,
 	})
 	if err != nil {
 		return err
@@ -271,7 +301,7 @@ func (s *Store) multipart(ctx context.Context, key string, r io.ReaderAt, size i
 				}
 				off := int64(i) * s.partSize
 				sec := io.NewSectionReader(r, off, min(s.partSize, size-off))
-				h := sha256.New()
+				h := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 				if _, err := io.Copy(h, sec); err != nil {
 					first = err
 					cancel()
@@ -281,14 +311,14 @@ func (s *Store) multipart(ctx context.Context, key string, r io.ReaderAt, size i
 				out, err := s.c.UploadPart(pctx, &s3.UploadPartInput{
 					Bucket: &s.loc.Bucket, Key: &key, UploadId: up.UploadId, PartNumber: aws.Int32(int32(i + 1)),
 					Body: io.NewSectionReader(r, off, sec.Size()), ContentLength: aws.Int64(sec.Size()),
-					ChecksumAlgorithm: types.ChecksumAlgorithmSha256, ChecksumSHA256: b64(sum),
+					ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c, ChecksumCRC32C: b64(sum),
 				})
 				if err != nil {
 					first = err
 					cancel()
 					continue
 				}
-				parts[i] = types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(int32(i + 1)), ChecksumSHA256: b64(sum)}
+				parts[i] = types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(int32(i + 1)), ChecksumCRC32C: b64(sum)}
 			}
 			errc <- first
 		}()

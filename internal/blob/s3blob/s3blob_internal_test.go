@@ -55,25 +55,44 @@ func TestContract(t *testing.T) {
 }
 
 // A blob larger than PartSize goes up in parts and reads back whole; a
-// wrong expected digest stores nothing, also in parts.
+// wrong expected digest stores nothing, also in parts. A reader that is
+// blob.Sized (bytes.Reader is) is sent from where it is, another is
+// spooled first.
 func TestMultipart(t *testing.T) {
-	s := openTest(t, Options{Errors: blobtest.Errors, PartSize: 5 << 20, Concurrency: 3})
-	b := make([]byte, 17<<20+3) // four parts, the last short
-	rand.Read(b)
-	d, n, err := s.Put(ctx, bytes.NewReader(b), blob.Sum(b))
-	if err != nil || n != int64(len(b)) || d != blob.Sum(b) {
-		t.Fatalf("Put = %s, %d, %v", d, n, err)
-	}
-	got, err := blob.ReadAll(ctx, s, d, int64(len(b)), blobtest.Errors)
-	if err != nil || !bytes.Equal(got, b) {
-		t.Fatalf("read back %d bytes, %v", len(got), err)
-	}
-	b[0] ^= 1
-	if _, _, err := s.Put(ctx, bytes.NewReader(b), d); !errors.Is(err, blobtest.ErrCorrupt) {
-		t.Fatalf("Put of other bytes under a digest = %v, want Corrupt", err)
-	}
-	if ok, _ := s.Has(ctx, blob.Sum(b)); ok {
-		t.Fatal("a refused Put stored its bytes")
+	for _, c := range []struct {
+		name string
+		src  func(b []byte) io.Reader
+	}{
+		{"sized", func(b []byte) io.Reader { return bytes.NewReader(b) }},
+		{"stream", func(b []byte) io.Reader { return struct{ io.Reader }{bytes.NewReader(b)} }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := openTest(t, Options{Errors: blobtest.Errors, PartSize: 5 << 20, Concurrency: 3})
+			b := make([]byte, 17<<20+3) // four parts, the last short
+			rand.Read(b)
+			if _, sized := c.src(b).(blob.Sized); sized != (c.name == "sized") {
+				t.Fatalf("%s source: Sized = %v", c.name, sized)
+			}
+			d, n, err := s.Put(ctx, c.src(b), blob.Sum(b))
+			if err != nil || n != int64(len(b)) || d != blob.Sum(b) {
+				t.Fatalf("Put = %s, %d, %v", d, n, err)
+			}
+			got, err := blob.ReadAll(ctx, s, d, int64(len(b)), blobtest.Errors)
+			if err != nil || !bytes.Equal(got, b) {
+				t.Fatalf("read back %d bytes, %v", len(got), err)
+			}
+			b[0] ^= 1
+			if _, _, err := s.Put(ctx, c.src(b), d); !errors.Is(err, blobtest.ErrCorrupt) {
+				t.Fatalf("Put of other bytes under a digest = %v, want Corrupt", err)
+			}
+			if ok, _ := s.Has(ctx, blob.Sum(b)); ok {
+				t.Fatal("a refused Put stored its bytes")
+			}
+			// Without a digest to check, the bytes are stored under theirs.
+			if d2, _, err := s.Put(ctx, c.src(b), blob.Digest{}); err != nil || d2 != blob.Sum(b) {
+				t.Fatalf("Put without a digest = %s, %v; want %s", d2, err, blob.Sum(b))
+			}
+		})
 	}
 }
 
