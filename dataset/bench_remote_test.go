@@ -117,7 +117,7 @@ func benchS3(b *testing.B, src string, bytes int64) {
 		}
 		report(b, took)
 	})
-	c, bucket := bareClient(b)
+	c, bucket, base := bareClient(b)
 	put := func(prefix string) {
 		err := parallel.Run(ctx, len(files), s3Workers(), func(ctx context.Context, _, i int) error {
 			f, err := os.Open(files[i])
@@ -136,7 +136,7 @@ func benchS3(b *testing.B, src string, bytes int64) {
 		b.SetBytes(bytes)
 		var took []float64
 		for b.Loop() {
-			prefix := bareprefix()
+			prefix := bareprefix(base)
 			start := time.Now()
 			put(prefix)
 			took = append(took, time.Since(start).Seconds())
@@ -144,7 +144,7 @@ func benchS3(b *testing.B, src string, bytes int64) {
 		report(b, took)
 	})
 	b.Run("bare-get", func(b *testing.B) {
-		prefix := bareprefix()
+		prefix := bareprefix(base)
 		put(prefix)
 		b.SetBytes(bytes)
 		var took []float64
@@ -181,16 +181,16 @@ func benchS3(b *testing.B, src string, bytes int64) {
 
 var bareSeq atomic.Int64
 
-// bareprefix returns a fresh key prefix for the bare loop.
-func bareprefix() string {
-	return "bare-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.FormatInt(bareSeq.Add(1), 10) + "/"
+// bareprefix returns a fresh key prefix under base for the bare loop.
+func bareprefix(base string) string {
+	return base + "bare-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.FormatInt(bareSeq.Add(1), 10) + "/"
 }
 
 // bareClient returns a client of the SDK with its defaults for the
-// server of CAIRN_TEST_S3 (credentials from the environment) and the
-// bucket.
-func bareClient(b *testing.B) (*s3.Client, string) {
-	loc, err := s3blob.ParseLocation(enginetest.S3Server(b))
+// server of CAIRN_TEST_S3 (credentials from the environment), the bucket,
+// and a fresh prefix in it (emptied when the benchmark ends).
+func bareClient(b *testing.B) (*s3.Client, string, string) {
+	loc, err := s3blob.ParseLocation(enginetest.S3(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func bareClient(b *testing.B) (*s3.Client, string) {
 			o.UsePathStyle = true
 		}
 	})
-	return c, loc.Bucket
+	return c, loc.Bucket, loc.Prefix
 }
 
 // treeFiles returns the paths of the files under dir.

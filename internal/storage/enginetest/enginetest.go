@@ -13,6 +13,7 @@
 package enginetest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -25,6 +26,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -132,7 +137,8 @@ func S3Server(t testing.TB) string {
 }
 
 // S3 returns the location of a fresh prefix in the test bucket. The
-// prefix is not emptied at the end (the server's folder is temporary).
+// objects under it are deleted when the test ends (a benchmark that
+// moves gigabytes would otherwise fill the server's disk).
 func S3(t testing.TB) string {
 	t.Helper()
 	base := need(t, EnvS3)
@@ -141,7 +147,49 @@ func S3(t testing.TB) string {
 		t.Fatalf("%s: %v", EnvS3, err)
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + randomName("t-")
+	t.Cleanup(func() {
+		if err := emptyPrefix(u); err != nil {
+			t.Logf("emptying %s: %v", u.Redacted(), err)
+		}
+	})
 	return u.String()
+}
+
+// emptyPrefix deletes the objects under the prefix of the s3:// location
+// u (s3://bucket/prefix?endpoint=...&region=...), a thousand a request.
+func emptyPrefix(u *url.URL) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	q := u.Query()
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cmp.Or(q.Get("region"), "us-east-1")))
+	if err != nil {
+		return err
+	}
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if ep := q.Get("endpoint"); ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+			o.UsePathStyle = true
+		}
+	})
+	bucket, prefix := u.Host, strings.TrimPrefix(u.Path, "/")+"/"
+	pages := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		if len(page.Contents) == 0 {
+			continue
+		}
+		ids := make([]types.ObjectIdentifier, len(page.Contents))
+		for i, o := range page.Contents {
+			ids[i] = types.ObjectIdentifier{Key: o.Key}
+		}
+		if _, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // envPass tells the helper processes a test starts (the test binary
