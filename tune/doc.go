@@ -166,8 +166,11 @@
 // TPE chooses a trial's parameters in 0.3 to 0.65 ms at 1,000 trials, and
 // finds the same best values as Optuna 3.1's TPE within the noise of 50
 // seeds; the GP sampler is clearly better at 50 trials. A trial on a file
-// storage adds two or three fsynced commits (a few milliseconds). The
-// tables, their history and the commands are in the package's README.md:
+// storage adds two or three fsynced commits (a few milliseconds). With 4
+// workers on one study in PostgreSQL a trial costs about 1 to 2 ms of
+// storage, 4 to 11 times less than Optuna's RDB storage on the same
+// server. The tables, their history and the commands are in the package's
+// README.md:
 //
 //	go test -run '^$' -bench . ./tune/
 package tune
