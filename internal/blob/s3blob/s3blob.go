@@ -35,7 +35,7 @@ type Options struct {
 	// discards them.
 	Logger *slog.Logger
 	// PartSize is the size of a multipart upload's parts, and the size
-	// above which a blob is sent in parts. Zero means 8 MiB; S3 wants at
+	// above which a blob is sent in parts. Zero means 32 MiB; S3 wants at
 	// least 5 MiB.
 	PartSize int64
 	// Concurrency bounds the parts of one blob sent at once. Zero means
@@ -91,7 +91,7 @@ func Open(ctx context.Context, location string, opts Options) (*Store, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.partSize <= 0 {
-		s.partSize = 8 << 20
+		s.partSize = 32 << 20
 	}
 	if s.conc <= 0 {
 		s.conc = 4
