@@ -131,22 +131,29 @@ func parseFilter(in string) (node, error) {
 }
 
 func upperStatus(n node) {
-	switch n := n.(type) {
-	case *andNode:
-		for _, t := range n.Terms {
-			upperStatus(t)
-		}
-	case *orNode:
-		for _, t := range n.Terms {
-			upperStatus(t)
-		}
-	case *cmpNode:
+	eachCmp(n, func(n *cmpNode) {
 		if n.Col == (column{kindAttr, attrStatus}) {
 			n.Str = strings.ToUpper(n.Str)
 			for i, s := range n.List {
 				n.List[i] = strings.ToUpper(s)
 			}
 		}
+	})
+}
+
+// eachCmp calls fn for every comparison in the filter tree n.
+func eachCmp(n node, fn func(*cmpNode)) {
+	switch n := n.(type) {
+	case *andNode:
+		for _, t := range n.Terms {
+			eachCmp(t, fn)
+		}
+	case *orNode:
+		for _, t := range n.Terms {
+			eachCmp(t, fn)
+		}
+	case *cmpNode:
+		fn(n)
 	}
 }
 

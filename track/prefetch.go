@@ -55,33 +55,20 @@ func newPrefetch(t *txn, q *query) *prefetch {
 			}
 		}
 	}
-	var walk func(node)
-	walk = func(n node) {
-		switch n := n.(type) {
-		case *andNode:
-			for _, k := range n.Terms {
-				walk(k)
-			}
-		case *orNode:
-			for _, k := range n.Terms {
-				walk(k)
-			}
-		case *cmpNode:
-			add(n.Col)
-		}
-	}
-	walk(q.filter)
+	eachCmp(q.filter, func(n *cmpNode) { add(n.Col) })
 	for _, k := range q.order {
 		add(k.Col)
 	}
 	p := &prefetch{runs: runs}
-	for _, kind := range []byte{kindParam, kindTag, kindMetric} {
-		keys := byKind[kind]
+	for _, c := range []struct {
+		kind   byte
+		bucket func() kv.Bucket
+	}{{kindParam, t.params}, {kindTag, t.tags}, {kindMetric, t.metrics}} {
+		keys := byKind[c.kind]
 		if len(keys) == 0 {
-			continue
+			continue // the bucket is not opened
 		}
-		b := map[byte]kv.Bucket{kindParam: t.params(), kindTag: t.tags(), kindMetric: t.metrics()}[kind]
-		if pb, ok := b.(kv.Prefetcher); ok {
+		if pb, ok := c.bucket().(kv.Prefetcher); ok {
 			p.cols = append(p.cols, prefetchCols{b: pb, keys: keys})
 		}
 	}
